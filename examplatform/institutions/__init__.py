@@ -1,0 +1,1 @@
+"""Certifying institutions, validation centres, staff and their eligibility evidence."""

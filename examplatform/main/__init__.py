@@ -1,0 +1,1 @@
+"""The landing dashboard, language switch and health check."""

@@ -1,0 +1,13 @@
+"""Import every domain's models, so the mapper and Alembic see the whole schema."""
+
+from examplatform.audit.models import AuditEntry  # noqa: F401
+from examplatform.auth.models import PasswordResetToken, RoleAssignment, User  # noqa: F401
+from examplatform.institutions.models import (  # noqa: F401
+    EvidenceDocument,
+    ExperiencePeriod,
+    Institution,
+    StaffMember,
+    ValidationCentre,
+)
+from examplatform.notifications.models import OutboxMessage  # noqa: F401
+from examplatform.sessions.models import Enrolment, ValidationSession  # noqa: F401

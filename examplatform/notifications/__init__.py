@@ -1,0 +1,1 @@
+"""Messages to users: the in-app outbox (no e-mail is sent from development machines)."""

@@ -1,0 +1,1 @@
+"""The qualification definition (kwalifikacja 13881) as versioned data."""

@@ -1,0 +1,1 @@
+"""Validation sessions (sesje walidacyjne) and the candidates enrolled in them."""

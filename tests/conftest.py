@@ -1,0 +1,194 @@
+"""Fixtures: the app on a migrated database (SQLite by default, PostgreSQL when asked), clients, factories.
+
+Environment:
+- ``EXAMPLATFORM_TEST_DATABASE_URL``: run on this PostgreSQL database (it is emptied and migrated).
+- ``EXAMPLATFORM_REQUIRE_POSTGRES=1``: a missing or unreachable PostgreSQL is an error, not a quiet SQLite run.
+- ``EXAMPLATFORM_REQUIRE_BROWSER=1``: a missing Chromium fails the browser tests instead of skipping them.
+- ``CI=true``: any skipped test fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from examplatform import create_app
+from examplatform.core.clock import utcnow
+from examplatform.extensions import db, limiter
+from tests.factories import Factories
+
+PASSWORD = "Bezpieczne-Haslo-2026"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("EXAMPLATFORM_TEST_DATABASE_URL")
+    if not url and _flag("EXAMPLATFORM_REQUIRE_POSTGRES"):
+        pytest.exit("EXAMPLATFORM_REQUIRE_POSTGRES=1 but EXAMPLATFORM_TEST_DATABASE_URL is not set", returncode=3)
+    return url
+
+
+def _migrate(uri: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> dict:
+    """Migrate a database once per run with Alembic (so every run tests the migrations too)."""
+    url = _postgres_url()
+    if url:
+        try:
+            engine = create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            engine.dispose()
+        except Exception as exc:  # an unreachable server must not turn into a quiet SQLite run
+            pytest.exit(f"PostgreSQL at {url} is not usable: {exc}", returncode=3)
+        _migrate(url)
+        return {"kind": "postgresql", "url": url}
+    template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    _migrate(f"sqlite:///{template}")
+    return {"kind": "sqlite", "path": template}
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+        ]
+        conn.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER USER"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_uri(database_template, tmp_path) -> str:
+    if database_template["kind"] == "postgresql":
+        _empty_postgres(database_template["url"])
+        return database_template["url"]
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(database_template["path"], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(database_uri) -> dict:
+    """Settings for the app under test; override this fixture to change them."""
+    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri, "SERVER_NAME": "localhost"}
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The fixtures keep an app context open for the test's own database work; without this, requests
+    would share its ``g`` (and Flask-Login's cached user) and hide bugs a real server would show.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def _make_app(config: dict) -> Iterator[Flask]:
+    app = create_app(config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        limiter.reset()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_config) -> Iterator[Flask]:
+    yield from _make_app(app_config)
+
+
+@pytest.fixture
+def csrf_app(app_config) -> Iterator[Flask]:
+    """The app with CSRF protection off, for tests that post forms directly."""
+    yield from _make_app({**app_config, "WTF_CSRF_ENABLED": False})
+
+
+@pytest.fixture
+def client(csrf_app):
+    return csrf_app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def factories(csrf_app) -> Factories:
+    return Factories(db, now=utcnow(), password=PASSWORD)
+
+
+class AuthActions:
+    """Log in and out through the real login form."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        return self._client.post("/auth/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def today() -> date:
+    return utcnow().date()
+
+
+@pytest.fixture
+def fixed_now() -> datetime:
+    return datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+# --- CI: a skipped test is a failure -------------------------------------------------------------
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if _flag("CI") and _skipped and exitstatus == 0:
+        session.exitstatus = 1
+        print(f"\nCI: {len(_skipped)} test(s) skipped — in CI every test must run:", *_skipped, sep="\n  ")
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,122 @@
+"""Callable factories for test data (indico style): each returns a flushed object."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+
+from examplatform.auth import services as auth_services
+from examplatform.auth.models import Role, User
+from examplatform.institutions import services as inst
+from examplatform.institutions.models import Education, Institution, StaffMember, ValidationCentre, Voivodeship
+from examplatform.sessions.models import Enrolment, ValidationSession
+
+_counter = itertools.count(1)
+VALID_NIPS = ["6773214574", "5252291181", "1234563218", "7251801126"]
+
+
+class Factories:
+    def __init__(self, db, *, now: datetime, password: str) -> None:
+        self.db, self.now, self.password = db, now, password
+
+    def user(
+        self,
+        email: str | None = None,
+        *,
+        name: str = "Jan Testowy",
+        roles: tuple[Role, ...] = (),
+        institution: Institution | None = None,
+        password: str | None = None,
+    ) -> User:
+        email = email or f"user{next(_counter)}@test.example"
+        user = auth_services.create_user(email=email, full_name=name, password=password or self.password, now=self.now)
+        for role in roles:
+            institution_id = None if role in (Role.CANDIDATE, Role.PLATFORM_ADMIN) else institution.id
+            auth_services.grant_role(user, role, institution_id=institution_id, actor=None, now=self.now, reason="test")
+        self.db.session.commit()
+        return user
+
+    def institution(self, name: str | None = None, *, nip: str | None = None) -> Institution:
+        n = next(_counter)
+        institution = inst.create_institution(
+            None,
+            now=self.now,
+            name=name or f"Instytucja testowa {n}",
+            short_name=f"IT{n}",
+            nip=nip,
+            address="ul. Testowa 1, 00-001 Warszawa",
+            email=f"biuro{n}@test.example",
+        )
+        self.db.session.commit()
+        return institution
+
+    def centre(self, institution: Institution) -> ValidationCentre:
+        centre = inst.add_centre(
+            None,
+            institution,
+            now=self.now,
+            name=f"Ośrodek {next(_counter)}",
+            street="ul. Prosta 2",
+            postal_code="00-950",
+            city="Warszawa",
+            voivodeship=Voivodeship.MAZOWIECKIE,
+            workstations=8,
+        )
+        self.db.session.commit()
+        return centre
+
+    def staff(
+        self,
+        institution: Institution,
+        *,
+        education: Education = Education.SECONDARY,
+        supervising_years: float = 0,
+        it_skills: bool = False,
+        email: str | None = None,
+        name: str = "Ewa Pracownik",
+    ) -> StaffMember:
+        staff = inst.create_staff(
+            None,
+            institution,
+            now=self.now,
+            full_name=name,
+            email=email or f"staff{next(_counter)}@test.example",
+            education=education,
+            education_details="",
+            it_skills_confirmed=it_skills,
+        )
+        if supervising_years:
+            start = self.now.date() - timedelta(days=round(supervising_years * 365))
+            inst.add_experience(
+                None,
+                staff,
+                now=self.now,
+                employer="Firma",
+                position="Kierownik zespołu CRM",
+                start_date=start,
+                end_date=None,
+                supervises_crm_operators=True,
+            )
+        self.db.session.commit()
+        return staff
+
+    def session(
+        self, institution: Institution, candidates: list[User] = (), *, starts_at: datetime | None = None
+    ) -> ValidationSession:
+        centre = institution.centres[0] if institution.centres else self.centre(institution)
+        session = ValidationSession(
+            institution=institution,
+            centre=centre,
+            code=f"S-{next(_counter)}",
+            starts_at=starts_at or self.now + timedelta(days=7),
+            created_at=self.now,
+        )
+        self.db.session.add(session)
+        for candidate in candidates:
+            self.db.session.add(Enrolment(session=session, candidate=candidate, created_at=self.now))
+        self.db.session.commit()
+        return session
+
+
+def years_ago(today: date, years: int) -> date:
+    return today.replace(year=today.year - years)
