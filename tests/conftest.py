@@ -106,9 +106,13 @@ class FreshContextClient(FlaskClient):
     would share its ``g`` (and Flask-Login's cached user) and hide bugs a real server would show.
     """
 
-    def open(self, *args, **kwargs):
+    def open(self, *args, allow_server_error: bool = False, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        # "a request never ends in a 500": every test request that does is a failure unless asked for
+        if response.status_code >= 500 and not allow_server_error:
+            raise AssertionError(f"server error {response.status_code} for {args[0] if args else kwargs}")
+        return response
 
 
 def _make_app(config: dict) -> Iterator[Flask]:

@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -52,7 +53,7 @@ class CentreForm(FlaskForm):
     )
     city = StringField(_l("Miejscowość"), validators=[required(), max_length(100)])
     voivodeship = SelectField(
-        _l("Województwo"), choices=[(v.value, v.value) for v in Voivodeship], validators=[required()]
+        _l("Województwo"), choices=[SelectChoice(v.value, v.value) for v in Voivodeship], validators=[required()]
     )
     workstations = IntegerField(
         _l("Liczba stanowisk komputerowych"),
@@ -74,7 +75,7 @@ class StaffForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.education.choices = [(e.value, str(e.label)) for e in Education]
+        self.education.choices = [SelectChoice(e.value, str(e.label)) for e in Education]
 
 
 class StaffEditForm(StaffForm):
@@ -99,7 +100,7 @@ class DocumentForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, str(k.label)) for k in DocumentKind]
+        self.kind.choices = [SelectChoice(k.value, str(k.label)) for k in DocumentKind]
 
 
 class GrantRoleForm(FlaskForm):
@@ -109,7 +110,7 @@ class GrantRoleForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(r.value, r.label) for r in STAFF_ROLE_CHOICES]
+        self.role.choices = [SelectChoice(r.value, r.label) for r in STAFF_ROLE_CHOICES]
 
 
 class RevokeRoleForm(FlaskForm):
