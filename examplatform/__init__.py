@@ -59,6 +59,17 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+def _check_content(app: Flask) -> None:
+    """Refuse to start on a broken qualification file, naming every problem with its file and line."""
+    from examplatform.core.content import ContentError
+    from examplatform.qualification.loader import load_qualification
+
+    try:
+        load_qualification(app.config["QUALIFICATION_FILE"])
+    except ContentError as exc:
+        raise RuntimeError("Plik kwalifikacji jest niepoprawny:\n" + str(exc)) from exc
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the platform application; ``config`` overrides every other setting."""
     instance_path = os.environ.get("EXAMPLATFORM_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
@@ -86,6 +97,8 @@ def create_app(config: dict | None = None) -> Flask:
     from examplatform.cli import register_cli
 
     register_cli(app)
+
+    _check_content(app)
 
     from simulator import mount
 

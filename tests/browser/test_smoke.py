@@ -22,7 +22,7 @@ def _login(page, base: str, email: str) -> None:
     page.goto(f"{base}/auth/login")
     page.get_by_label("Adres e-mail").fill(email)
     page.get_by_label("Hasło").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Zaloguj się").click()
+    page.get_by_role("button", name="Zaloguj się", exact=True).click()
     page.wait_for_url(f"{base}/")
 
 
@@ -35,7 +35,7 @@ def test_every_demo_role_logs_in_and_lands_on_its_dashboard(live_server, page, a
         shot = artifacts / f"landing-{email.split('@')[0]}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
-        page.get_by_role("button", name="Wyloguj").click()
+        page.get_by_role("button", name="Wyloguj", exact=True).click()
         page.wait_for_url(f"{live_server}/auth/login")
 
 
@@ -55,8 +55,8 @@ def test_wrong_password_and_language_switch_in_the_browser(live_server, page):
     page.goto(f"{live_server}/auth/login")
     page.get_by_label("Adres e-mail").fill("admin@demo.example")
     page.get_by_label("Hasło").fill("zle-haslo-123")
-    page.get_by_role("button", name="Zaloguj się").click()
+    page.get_by_role("button", name="Zaloguj się", exact=True).click()
     assert page.get_by_text("Nieprawidłowy adres e-mail lub hasło.").is_visible()
-    page.get_by_role("button", name="EN").click()
+    page.get_by_role("button", name="EN", exact=True).click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", name="Log in").is_visible()

@@ -143,3 +143,21 @@ def test_about_page_is_public_and_lists_every_criterion(client, factories):
     assert "System CRM wykorzystywany w walidacji" in page
     assert 'data-testid="crm-info"' in page and "Instytucja A" in page
     assert "ważny 5 lat" in page
+
+
+def test_app_refuses_to_start_on_a_broken_qualification_file(tmp_path, database_uri):
+    from examplatform import create_app
+
+    path = _broken(tmp_path, lambda d: d.update(prk_level=11))
+    with pytest.raises(RuntimeError) as err:
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri, "QUALIFICATION_FILE": str(path)})
+    assert f"{path}:" in str(err.value) and "prk_level: wartość musi być ≤ 8" in str(err.value)
+
+
+def test_cli_validate_lists_located_errors(csrf_app, tmp_path):
+    runner = csrf_app.test_cli_runner()
+    ok = runner.invoke(args=["qualification", "validate"])
+    assert ok.exit_code == 0 and "39 kryteriów" in ok.output
+    path = _broken(tmp_path, lambda d: d["sets"][0].pop("name"))
+    bad = runner.invoke(args=["qualification", "validate", str(path)])
+    assert bad.exit_code == 1 and "brak wymaganego pola: „name”" in bad.output
