@@ -56,6 +56,8 @@ class Config:
     EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
     QUALIFICATION_FILE = "question_bank/qualification/13881.yaml"
+    BANK_FOLDER = "question_bank/theory/items"
+    MIN_ITEMS_PER_T_CRITERION = 12
 
 
 class DevelopmentConfig(Config):

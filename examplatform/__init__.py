@@ -53,9 +53,9 @@ def _configure(app: Flask, config: dict | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "examplatform.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
-    qualification_file = Path(app.config["QUALIFICATION_FILE"])
-    if not qualification_file.is_absolute():
-        app.config["QUALIFICATION_FILE"] = str(PROJECT_ROOT / qualification_file)
+    for name in ("QUALIFICATION_FILE", "BANK_FOLDER"):  # content paths are relative to the project
+        if not Path(app.config[name]).is_absolute():
+            app.config[name] = str(PROJECT_ROOT / app.config[name])
 
 
 @event.listens_for(Engine, "connect")

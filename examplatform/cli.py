@@ -133,5 +133,7 @@ def outbox_list(to_email: str | None, limit: int) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_admin, demo, audit, qualification, outbox):
+    from examplatform.bank.cli import bank
+
+    for command in (create_admin, demo, audit, qualification, outbox, bank):
         app.cli.add_command(command)

@@ -179,6 +179,12 @@ def load_demo(*, now: datetime, qualification: Qualification) -> list[tuple[str,
             db.session.add(Enrolment(session=session, candidate=candidate, created_at=now))
     db.session.flush()
 
+    from flask import current_app
+
+    from examplatform.bank.services import sync_from_files
+
+    sync_from_files(current_app.config["BANK_FOLDER"], {c.code for c in qualification.criteria}, actor=None, now=now)
+
     logins = [(PLATFORM_ADMIN[0], DEMO_PASSWORD, Role.PLATFORM_ADMIN.label)]
     logins += [(p.email, DEMO_PASSWORD, ", ".join(r.label for r in p.roles)) for p in STAFF]
     logins += [(SECOND_ADMIN[0], DEMO_PASSWORD, Role.INSTITUTION_ADMIN.label + " (druga instytucja)")]

@@ -2,6 +2,7 @@
 
 from examplatform.audit.models import AuditEntry  # noqa: F401
 from examplatform.auth.models import PasswordResetToken, RoleAssignment, User  # noqa: F401
+from examplatform.bank.models import ItemReview, ItemVersion  # noqa: F401
 from examplatform.institutions.models import (  # noqa: F401
     EvidenceDocument,
     ExperiencePeriod,

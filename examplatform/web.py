@@ -136,13 +136,23 @@ def register(app: Flask) -> None:
     """Attach every blueprint and the shared request machinery."""
     from examplatform.audit.views import bp as audit_bp
     from examplatform.auth.views import bp as auth_bp
+    from examplatform.bank.views import bp as bank_bp
     from examplatform.institutions.views import bp as institutions_bp
     from examplatform.main.views import bp as main_bp
     from examplatform.notifications.views import bp as notifications_bp
     from examplatform.qualification.views import bp as qualification_bp
     from examplatform.sessions.views import bp as sessions_bp
 
-    for blueprint in (main_bp, auth_bp, qualification_bp, institutions_bp, audit_bp, sessions_bp, notifications_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        qualification_bp,
+        institutions_bp,
+        audit_bp,
+        sessions_bp,
+        notifications_bp,
+        bank_bp,
+    ):
         app.register_blueprint(blueprint)
     _register_error_handlers(app)
     _register_template_helpers(app)

@@ -100,6 +100,27 @@ class Factories:
         self.db.session.commit()
         return staff
 
+    def item_version(self, item=None, *, status=None):
+        """Store one item version (by default a reviewed single-choice item)."""
+        from examplatform.bank.items import Choice, Item, ItemStatus, ItemType
+        from examplatform.bank.services import add_items, search
+
+        n = next(_counter)
+        item = item or Item(
+            id=f"T-TEST-{n:03d}",
+            version=1,
+            criterion="1.3.2",
+            type=ItemType.SINGLE,
+            stem=f"Pytanie testowe {n}?",
+            key="B",
+            status=status or ItemStatus.REVIEWED,
+            source="test",
+            options=(Choice("A", "Pierwsza"), Choice("B", "Druga"), Choice("C", "Trzecia"), Choice("D", "Czwarta")),
+        )
+        add_items([item], actor=None, now=self.now, origin_label="test")
+        self.db.session.commit()
+        return next(v for v in search(text=item.id) if v.version == item.version)
+
     def session(
         self, institution: Institution, candidates: list[User] = (), *, starts_at: datetime | None = None
     ) -> ValidationSession:

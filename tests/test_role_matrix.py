@@ -38,6 +38,10 @@ EXPECTED: dict[str, object] = {
     "sessions.index": STAFF,
     "audit.index": READ_INSTITUTION,
     "audit.verify": READ_INSTITUTION,
+    "bank.index": READ_INSTITUTION,
+    "bank.detail": READ_INSTITUTION,
+    "bank.preview": READ_INSTITUTION,
+    "bank.review": WRITE_INSTITUTION,
     "institutions.index": READ_INSTITUTION,
     "institutions.create": frozenset({A.PLATFORM_ADMIN}),
     "institutions.detail": READ_INSTITUTION,
@@ -98,6 +102,7 @@ def world(factories):
     assignment = inst.grant_staff_role(
         None, staff, Role.OPERATOR, now=factories.now, reason="matrix", qualification=current_qualification()
     )
+    version = factories.item_version()
     factories.db.session.commit()
     params = {
         "institution_id": institution.id,
@@ -105,6 +110,7 @@ def world(factories):
         "document_id": document.id,
         "assignment_id": assignment.id,
         "token": "nieznany-token",
+        "version_id": version.id,
     }
     return users, params
 
