@@ -12,3 +12,4 @@ from examplatform.institutions.models import (  # noqa: F401
 )
 from examplatform.notifications.models import OutboxMessage  # noqa: F401
 from examplatform.sessions.models import Enrolment, ValidationSession  # noqa: F401
+from examplatform.theory.models import Answer, Attempt, FormItem, JournalEntry, TestBlueprint, TestForm  # noqa: F401

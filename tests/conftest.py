@@ -77,9 +77,12 @@ def _empty_postgres(url: str) -> None:
                 text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
             )
         ]
-        conn.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
+        guarded = ("audit_entry", "answer_journal")  # append-only tables: their triggers refuse deletion
+        for table in guarded:
+            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        conn.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER USER"))
+        for table in guarded:
+            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
     engine.dispose()
 
 

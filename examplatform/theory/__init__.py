@@ -1,0 +1,1 @@
+"""The theoretical test (test teoretyczny): blueprints, forms, attempts, answers, scoring."""
