@@ -134,6 +134,7 @@ def outbox_list(to_email: str | None, limit: int) -> None:
 
 def register_cli(app: Flask) -> None:
     from examplatform.bank.cli import bank
+    from examplatform.theory.cli import theory
 
-    for command in (create_admin, demo, audit, qualification, outbox, bank):
+    for command in (create_admin, demo, audit, qualification, outbox, bank, theory):
         app.cli.add_command(command)

@@ -185,6 +185,10 @@ def load_demo(*, now: datetime, qualification: Qualification) -> list[tuple[str,
 
     sync_from_files(current_app.config["BANK_FOLDER"], {c.code for c in qualification.criteria}, actor=None, now=now)
 
+    from examplatform.theory.formgen import prepare_session
+
+    prepare_session(session, actor=None, now=now, qualification=qualification)
+
     logins = [(PLATFORM_ADMIN[0], DEMO_PASSWORD, Role.PLATFORM_ADMIN.label)]
     logins += [(p.email, DEMO_PASSWORD, ", ".join(r.label for r in p.roles)) for p in STAFF]
     logins += [(SECOND_ADMIN[0], DEMO_PASSWORD, Role.INSTITUTION_ADMIN.label + " (druga instytucja)")]

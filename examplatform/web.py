@@ -142,6 +142,7 @@ def register(app: Flask) -> None:
     from examplatform.notifications.views import bp as notifications_bp
     from examplatform.qualification.views import bp as qualification_bp
     from examplatform.sessions.views import bp as sessions_bp
+    from examplatform.theory.views import bp as theory_bp
 
     for blueprint in (
         main_bp,
@@ -152,6 +153,7 @@ def register(app: Flask) -> None:
         sessions_bp,
         notifications_bp,
         bank_bp,
+        theory_bp,
     ):
         app.register_blueprint(blueprint)
     _register_error_handlers(app)

@@ -121,6 +121,41 @@ class Factories:
         self.db.session.commit()
         return next(v for v in search(text=item.id) if v.version == item.version)
 
+    def attempt(self, session: ValidationSession, candidate: User, *, items: int = 3):
+        """A prepared (READY) attempt with a small form of single-choice items, for tests of screens and access."""
+        import json
+
+        from examplatform.theory.models import Attempt, AttemptStatus, FormItem, TestForm
+
+        enrolment = next(e for e in session.enrolments if e.candidate_id == candidate.id)
+        versions = [self.item_version() for _ in range(items)]
+        settings = {
+            "allocation": {"1.3.2": items},
+            "time_limit_minutes": 60,
+            "pass_percent": 70,
+            "shuffle_items": False,
+            "shuffle_options": False,
+            "partial_credit": "per_item",
+            "answer_review_allowed": False,
+            "qualification_version": 1,
+        }
+        form = TestForm(
+            enrolment=enrolment,
+            code=f"T-TEST{next(_counter):04d}",
+            seed=1,
+            settings=json.dumps(settings),
+            selection_trace="{}",
+            created_at=self.now,
+        )
+        form.items = [
+            FormItem(position=n, item_version_id=v.id, option_order=json.dumps(["A", "B", "C", "D"]))
+            for n, v in enumerate(versions, start=1)
+        ]
+        attempt = Attempt(form=form, status=AttemptStatus.READY)
+        self.db.session.add_all([form, attempt])
+        self.db.session.commit()
+        return attempt
+
     def session(
         self, institution: Institution, candidates: list[User] = (), *, starts_at: datetime | None = None
     ) -> ValidationSession:

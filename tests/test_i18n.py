@@ -46,7 +46,11 @@ def test_language_switch_does_not_redirect_off_site(client):
 
 
 def test_every_ui_string_has_an_english_translation():
-    method_map = [("examplatform/**.py", "python"), ("examplatform/**/templates/**.html", "jinja2")]
+    method_map = [
+        ("examplatform/**.py", "python"),
+        ("examplatform/**/templates/**.html", "jinja2"),
+        ("examplatform/**/templates/**.txt", "jinja2"),
+    ]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
     found = {
         (message if isinstance(message, str) else message[0])

@@ -20,6 +20,8 @@ ALL_ROLES = [ANON, *Role]
 
 READ_INSTITUTION = frozenset({A.INSTITUTION_ADMIN, A.QA_AUDITOR, A.PLATFORM_ADMIN})
 WRITE_INSTITUTION = frozenset({A.INSTITUTION_ADMIN, A.PLATFORM_ADMIN})
+OPERATORS = frozenset({A.OPERATOR, A.INSTITUTION_ADMIN, A.PLATFORM_ADMIN})
+CANDIDATE = frozenset({A.CANDIDATE})
 STAFF = frozenset({A.OPERATOR, A.COMMISSION_MEMBER, A.INSTITUTION_ADMIN, A.APPEALS_PANEL, A.QA_AUDITOR})
 
 EXPECTED: dict[str, object] = {
@@ -36,6 +38,21 @@ EXPECTED: dict[str, object] = {
     "qualification.about": PUBLIC,
     "notifications.inbox": ANY_USER,
     "sessions.index": STAFF,
+    "sessions.console_view": OPERATORS,
+    "sessions.console_json": OPERATORS,
+    "sessions.prepare": OPERATORS,
+    "sessions.rotate_pin": OPERATORS,
+    "sessions.act": OPERATORS,
+    "sessions.irregularity": OPERATORS | {A.COMMISSION_MEMBER},
+    "theory.index": CANDIDATE,
+    "theory.take": CANDIDATE,
+    "theory.start": CANDIDATE,
+    "theory.state": CANDIDATE,
+    "theory.save": CANDIDATE,
+    "theory.heartbeat": CANDIDATE,
+    "theory.submit": CANDIDATE,
+    "theory.receipt": CANDIDATE,
+    "theory.receipt_file": CANDIDATE,
     "audit.index": READ_INSTITUTION,
     "audit.verify": READ_INSTITUTION,
     "bank.index": READ_INSTITUTION,
@@ -103,6 +120,8 @@ def world(factories):
         None, staff, Role.OPERATOR, now=factories.now, reason="matrix", qualification=current_qualification()
     )
     version = factories.item_version()
+    session = factories.session(institution, [users[Role.CANDIDATE]])
+    attempt = factories.attempt(session, users[Role.CANDIDATE])
     factories.db.session.commit()
     params = {
         "institution_id": institution.id,
@@ -111,6 +130,8 @@ def world(factories):
         "assignment_id": assignment.id,
         "token": "nieznany-token",
         "version_id": version.id,
+        "session_id": session.id,
+        "attempt_id": attempt.id,
     }
     return users, params
 

@@ -54,6 +54,9 @@ class ValidationSession(db.Model):
     status: Mapped[SessionStatus] = mapped_column(str_enum(SessionStatus, 16), default=SessionStatus.PLANNED)
     qualification_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The session PIN candidates type to start; only its hash is kept, the operator sees it once per rotation.
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    pin_set_at: Mapped[datetime | None]
 
     institution: Mapped[Institution] = relationship()
     centre: Mapped[ValidationCentre] = relationship()
@@ -72,3 +75,17 @@ class Enrolment(db.Model):
 
     session: Mapped[ValidationSession] = relationship(back_populates="enrolments")
     candidate: Mapped[User] = relationship()
+
+
+class Irregularity(db.Model):
+    """An irregularity noted during the session (nieprawidłowość), for the protocol and appeals."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("validation_session.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    description: Mapped[str] = mapped_column(String(2000))
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    candidate: Mapped[User | None] = relationship(foreign_keys=[candidate_id])
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])

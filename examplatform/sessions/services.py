@@ -39,3 +39,18 @@ def enrolments_of(candidate: User) -> list[Enrolment]:
             .order_by(ValidationSession.starts_at)
         )
     )
+
+
+def session_for_staff(user: User, session_id: int) -> ValidationSession:
+    """Return a session of an institution where the user holds a staff role (or any, for the platform admin)."""
+    from flask_babel import gettext as _
+
+    from examplatform.auth.models import Role
+    from examplatform.core.errors import NotFound, PermissionDenied
+
+    session = db.session.get(ValidationSession, session_id)
+    if session is None:
+        raise NotFound(_("Nie ma takiej sesji."))
+    if not (user.has_role(Role.PLATFORM_ADMIN) or user.has_role(*STAFF_ROLES, institution_id=session.institution_id)):
+        raise PermissionDenied(_("Nie masz dostępu do tej sesji."))
+    return session

@@ -1,14 +1,34 @@
-"""Validation sessions as staff see them."""
+"""Validation sessions as staff see them, and the operator console of one session."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
-from examplatform.auth.models import STAFF_ROLES
+from examplatform.auth.models import STAFF_ROLES, Role
 from examplatform.core.clock import utcnow
+from examplatform.core.errors import DomainError
 from examplatform.core.guards import role_required
-from examplatform.sessions import services
+from examplatform.extensions import db
+from examplatform.qualification.services import current_qualification
+from examplatform.sessions import console_services, services
+from examplatform.sessions.forms import ACTIONS, ActionForm, IrregularityForm, SimpleForm
+from examplatform.sessions.models import Irregularity
+from examplatform.theory import console
+from examplatform.theory.formgen import prepare_session
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions", template_folder="templates")
+OPERATORS = (Role.OPERATOR, Role.INSTITUTION_ADMIN, Role.PLATFORM_ADMIN)
+STATE_LABELS = {
+    "not_started": _l("nie rozpoczął"),
+    "in_progress": _l("pisze"),
+    "paused": _l("wstrzymany"),
+    "offline": _l("bez połączenia"),
+    "submitted": _l("przesłał"),
+}
 
 
 @bp.route("/")
@@ -16,3 +36,146 @@ bp = Blueprint("sessions", __name__, url_prefix="/sessions", template_folder="te
 def index():
     sessions = services.sessions_for_staff(current_user, now=utcnow())
     return render_template("sessions/index.html", sessions=sessions, now=utcnow())
+
+
+def _irregularity_form(session, *, bind: bool = False) -> IrregularityForm:
+    form = IrregularityForm() if bind else IrregularityForm(formdata=None)
+    form.candidate_id.choices = [SelectChoice("", _("— cała sesja —"))] + [
+        SelectChoice(str(e.candidate_id), e.candidate.full_name) for e in session.enrolments
+    ]
+    return form
+
+
+def _console_page(session, status=200, **forms):
+    rows = console.roster(session, utcnow())
+    db.session.commit()  # deadlines enforced while building the roster
+    irregularities = db.session.scalars(
+        db.select(Irregularity).where(Irregularity.session_id == session.id).order_by(Irregularity.reported_at)
+    ).all()
+    context = {
+        "session": session,
+        "rows": rows,
+        "labels": STATE_LABELS,
+        "actions": ACTIONS,
+        "action_form": forms.get("action_form") or ActionForm(formdata=None),
+        "irregularity_form": forms.get("irregularity_form") or _irregularity_form(session),
+        "simple_form": SimpleForm(formdata=None),
+        "irregularities": irregularities,
+    }
+    return render_template("sessions/console.html", **context), status
+
+
+@bp.route("/<int:session_id>/console")
+@role_required(*OPERATORS)
+def console_view(session_id: int):
+    return _console_page(console.session_for_operator(current_user, session_id))
+
+
+@bp.route("/<int:session_id>/console.json")
+@role_required(*OPERATORS)
+def console_json(session_id: int):
+    session = console.session_for_operator(current_user, session_id)
+    now = utcnow()
+    rows = console.roster(session, now)
+    db.session.commit()
+    return jsonify(
+        rows=[
+            {
+                "attempt": r.attempt.id,
+                "state": r.state,
+                "label": str(STATE_LABELS[r.state]),
+                "answered": r.answered,
+                "total": len(r.attempt.form.items),
+                "remaining": r.remaining,
+                "gap": r.gap,
+                "last_save": r.attempt.last_save_at.isoformat() if r.attempt.last_save_at else None,
+            }
+            for r in rows
+        ]
+    )
+
+
+@bp.route("/<int:session_id>/prepare", methods=["POST"])
+@role_required(*OPERATORS)
+def prepare(session_id: int):
+    session = console.session_for_operator(current_user, session_id)
+    if SimpleForm().validate_on_submit():
+        forms = prepare_session(session, actor=current_user, now=utcnow(), qualification=current_qualification())
+        db.session.commit()
+        flash(_("Przygotowano formularze: %(n)d.", n=len(forms)), "success")
+    return redirect(url_for(".console_view", session_id=session.id))
+
+
+@bp.route("/<int:session_id>/pin", methods=["POST"])
+@role_required(*OPERATORS)
+def rotate_pin(session_id: int):
+    session = console.session_for_operator(current_user, session_id)
+    if SimpleForm().validate_on_submit():
+        pin = console.rotate_pin(session, actor=current_user, now=utcnow())
+        db.session.commit()
+        flash(_("Nowy PIN sesji: %(pin)s — podaj go kandydatom; poprzedni przestał działać.", pin=pin), "warning")
+    return redirect(url_for(".console_view", session_id=session.id))
+
+
+@bp.route("/<int:session_id>/actions", methods=["POST"])
+@role_required(*OPERATORS)
+def act(session_id: int):
+    """Apply an action to one candidate or to every selected one (bulk)."""
+    session = console.session_for_operator(current_user, session_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _console_page(session, 400, action_form=form)
+    ids = [int(x) for x in (form.attempt_ids.data or "").split(",") if x.strip().isdigit()]
+    if not ids:
+        form.attempt_ids.errors = [_("Zaznacz co najmniej jednego kandydata.")]
+        flash(_("Zaznacz co najmniej jednego kandydata."), "danger")
+        return _console_page(session, 400, action_form=form)
+    done, problems = console_services.apply_bulk(
+        form.action.data,
+        session,
+        ids,
+        actor=current_user,
+        now=utcnow(),
+        reason=form.reason.data or "",
+        note=form.note.data or "",
+        minutes=form.minutes.data,
+        multiplier=form.multiplier.data,
+        seconds=form.seconds.data,
+    )
+    db.session.commit()
+    if done:
+        flash(_("%(action)s: wykonano dla %(n)d kandydatów.", action=ACTIONS[form.action.data], n=done), "success")
+    for problem in problems:
+        flash(problem, "danger")
+    return redirect(url_for(".console_view", session_id=session.id))
+
+
+@bp.route("/<int:session_id>/irregularities", methods=["POST"])
+@role_required(*OPERATORS, Role.COMMISSION_MEMBER)
+def irregularity(session_id: int):
+    session = services.session_for_staff(current_user, session_id)
+    form = _irregularity_form(session, bind=True)
+    if form.validate_on_submit():
+        try:
+            console_services.report_irregularity(
+                session,
+                actor=current_user,
+                now=utcnow(),
+                description=form.description.data,
+                candidate_id=int(form.candidate_id.data) if form.candidate_id.data else None,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.description.errors = [*form.description.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(_("Nieprawidłowość zapisano w protokole sesji."), "success")
+            return redirect(url_for(".console_view", session_id=session.id))
+    if current_user.has_role(*OPERATORS):
+        return _console_page(session, 400, irregularity_form=form)
+    return render_template(
+        "errors/error.html",
+        code=400,
+        title=_("Niepoprawne dane"),
+        message=" ".join(str(e) for errors in form.errors.values() for e in errors),
+    ), 400

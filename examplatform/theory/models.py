@@ -125,6 +125,11 @@ class Attempt(db.Model):
     submitted_at: Mapped[datetime | None]
     finish_reason: Mapped[FinishReason | None] = mapped_column(str_enum(FinishReason, 16))
     receipt: Mapped[str | None] = mapped_column(String(64))
+    checked_in_at: Mapped[datetime | None]  # identity document checked by the operator
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    identity_note: Mapped[str] = mapped_column(String(200), default="")
+    authorised_at: Mapped[datetime | None]  # the operator let this candidate start
+    authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     last_seq: Mapped[int] = mapped_column(default=0)
     last_save_at: Mapped[datetime | None]
     last_heartbeat_at: Mapped[datetime | None]

@@ -6,9 +6,11 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from examplatform import create_app
@@ -53,10 +55,23 @@ def browser(chromium_executable) -> Iterator:
         browser.close()
 
 
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+
 @pytest.fixture
-def live_server(database_uri) -> Iterator[str]:
+def live_server(database_uri) -> Iterator[LiveServer]:
     """Serve the real app (CSRF on, demo data loaded) on a free loopback port."""
-    app = create_app({"TESTING": False, "SQLALCHEMY_DATABASE_URI": database_uri, "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "TESTING": False,
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "RATELIMIT_ENABLED": False,
+            "THEORY_HEARTBEAT_MS": 1000,
+        }
+    )
     with app.app_context():
         from examplatform.demo import load_demo
         from examplatform.qualification.services import current_qualification
@@ -68,7 +83,7 @@ def live_server(database_uri) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     finally:
         server.shutdown()
         thread.join(timeout=5)

@@ -27,8 +27,9 @@ def _login(page, base: str, email: str) -> None:
 
 
 def test_every_demo_role_logs_in_and_lands_on_its_dashboard(live_server, page, artifacts):
+    base = live_server.url
     for email, marks in JOURNEYS.items():
-        _login(page, live_server, email)
+        _login(page, base, email)
         assert page.get_by_test_id("current-user").is_visible()
         for mark in marks:
             assert page.get_by_test_id(mark).count() == 1, f"{email}: {mark}"
@@ -36,23 +37,25 @@ def test_every_demo_role_logs_in_and_lands_on_its_dashboard(live_server, page, a
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
         page.get_by_role("button", name="Wyloguj", exact=True).click()
-        page.wait_for_url(f"{live_server}/auth/login")
+        page.wait_for_url(f"{base}/auth/login")
 
 
 def test_login_page_is_polish_and_offline_capable(live_server, page):
+    base = live_server.url
     requests = []
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(f"{live_server}/auth/login")
+    page.goto(f"{base}/auth/login")
     assert page.locator("html").get_attribute("lang") == "pl"
     assert page.get_by_role("heading", name="Logowanie").is_visible()
-    assert requests and all(url.startswith(live_server) for url in requests), "every asset is served by the app"
+    assert requests and all(url.startswith(base) for url in requests), "every asset is served by the app"
     # Bootstrap's stylesheet really applied (served locally)
     background = page.evaluate("getComputedStyle(document.querySelector('.btn-primary')).backgroundColor")
     assert background != "rgba(0, 0, 0, 0)"
 
 
 def test_wrong_password_and_language_switch_in_the_browser(live_server, page):
-    page.goto(f"{live_server}/auth/login")
+    base = live_server.url
+    page.goto(f"{base}/auth/login")
     page.get_by_label("Adres e-mail").fill("admin@demo.example")
     page.get_by_label("Hasło").fill("zle-haslo-123")
     page.get_by_role("button", name="Zaloguj się", exact=True).click()

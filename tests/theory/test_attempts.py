@@ -175,3 +175,14 @@ def test_journal_is_append_only_in_the_database(running):
     db.session.commit()
     with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
         conn.execute(text("UPDATE answer_journal SET value = '\"Z\"'"))
+
+
+def test_sweep_command_expires_overdue_attempts(running, csrf_app):
+    attempt, _op, t0 = running
+    attempt.started_at = t0 - timedelta(hours=2)
+    A.accommodate(attempt, multiplier=1.0, actor=_op, now=t0, reason="przeliczenie terminu")
+    db.session.commit()
+    result = csrf_app.test_cli_runner().invoke(args=["theory", "sweep"])
+    assert result.exit_code == 0 and "zakończono z upływem czasu: 1" in result.output
+    db.session.refresh(attempt)
+    assert attempt.status is AttemptStatus.SUBMITTED and attempt.finish_reason is FinishReason.DEADLINE

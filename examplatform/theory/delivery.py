@@ -1,0 +1,74 @@
+"""What the candidate's browser receives: items without keys, answers, the server's clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from examplatform.auth.models import User
+from examplatform.bank.items import ItemType
+from examplatform.core.errors import NotFound
+from examplatform.extensions import db
+from examplatform.sessions.models import Enrolment
+from examplatform.theory import attempts as A
+from examplatform.theory.models import Attempt, AttemptStatus, FormItem, TestForm
+
+
+def attempt_for_candidate(user: User, attempt_id: int) -> Attempt:
+    """Return the candidate's own attempt; anybody else's is 'not found' (its existence is not revealed)."""
+    attempt = db.session.scalar(
+        select(Attempt)
+        .join(TestForm)
+        .join(Enrolment)
+        .where(Attempt.id == attempt_id, Enrolment.candidate_id == user.id)
+    )
+    if attempt is None:
+        raise NotFound(_("Nie ma takiego testu."))
+    return attempt
+
+
+def attempts_of(user: User) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt).join(TestForm).join(Enrolment).where(Enrolment.candidate_id == user.id).order_by(Attempt.id)
+        )
+    )
+
+
+def public_item(fi: FormItem) -> dict:
+    """Serialise one form item for the candidate: text and choices in their shown order, nothing else."""
+    item = fi.item_version.to_item()
+    data = {"position": fi.position, "type": str(item.type), "stem": item.stem}
+    order = fi.order
+    if item.type is ItemType.MATCHING:
+        premises = {c.id: c.text for c in item.premises}
+        responses = {c.id: c.text for c in item.responses}
+        data["premises"] = [{"id": pid, "text": premises[pid]} for pid in order["premises"]]
+        data["responses"] = [{"id": rid, "text": responses[rid]} for rid in order["responses"]]
+    elif item.type is not ItemType.TRUEFALSE:
+        texts = {c.id: c.text for c in item.options}
+        data["options"] = [{"id": oid, "text": texts[oid]} for oid in order]
+    return data
+
+
+def state(attempt: Attempt, now: datetime) -> dict:
+    """The attempt as the candidate's page needs it (items only once the test has started)."""
+    started = attempt.status in (AttemptStatus.IN_PROGRESS, AttemptStatus.PAUSED)
+    return {
+        "status": str(attempt.status),
+        "remaining_seconds": A.remaining_seconds(attempt, now),
+        "server_time": now.isoformat(),
+        "last_seq": attempt.last_seq,
+        "form": attempt.form.code,
+        "count": len(attempt.form.items),
+        "items": [public_item(fi) for fi in attempt.form.items] if started else [],
+        "answers": {
+            str(a.position): {"value": json.loads(a.value), "flagged": a.flagged, "seq": a.seq} for a in attempt.answers
+        }
+        if started
+        else {},
+        "receipt": attempt.receipt if attempt.status is AttemptStatus.SUBMITTED else None,
+    }

@@ -1,0 +1,162 @@
+"""The candidate's test: start with the PIN, answer (JSON API), submit, receipt."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from examplatform.auth.models import Role
+from examplatform.core.clock import utcnow
+from examplatform.core.errors import DomainError
+from examplatform.core.guards import role_required
+from examplatform.core.web import client_ip
+from examplatform.extensions import db, limiter
+from examplatform.theory import attempts as A
+from examplatform.theory import console, delivery
+from examplatform.theory.forms import StartForm
+from examplatform.theory.models import AttemptStatus
+
+bp = Blueprint("theory", __name__, url_prefix="/test", template_folder="templates")
+
+
+def _attempt(attempt_id: int):
+    attempt = delivery.attempt_for_candidate(current_user, attempt_id)
+    if A.enforce_deadline(attempt, utcnow()):
+        db.session.commit()
+    return attempt
+
+
+@bp.route("/")
+@role_required(Role.CANDIDATE)
+def index():
+    return render_template("theory/index.html", attempts=delivery.attempts_of(current_user))
+
+
+@bp.route("/<int:attempt_id>")
+@role_required(Role.CANDIDATE)
+def take(attempt_id: int):
+    attempt = _attempt(attempt_id)
+    if attempt.status is AttemptStatus.SUBMITTED:
+        return redirect(url_for(".receipt", attempt_id=attempt.id))
+    if attempt.status is AttemptStatus.READY:
+        return render_template("theory/start.html", attempt=attempt, form=StartForm())
+    return render_template("theory/take.html", attempt=attempt)
+
+
+@bp.route("/<int:attempt_id>/start", methods=["POST"])
+@limiter.limit("10 per minute", key_func=lambda: f"pin:{current_user.get_id()}")
+@role_required(Role.CANDIDATE)
+def start(attempt_id: int):
+    attempt = _attempt(attempt_id)
+    form = StartForm()
+    if form.validate_on_submit():
+        try:
+            console.candidate_start(attempt, candidate=current_user, pin=form.pin.data, now=utcnow(), ip=client_ip())
+        except DomainError as exc:
+            db.session.commit()  # a wrong PIN stays in the audit log
+            form.pin.errors = [*form.pin.errors, exc.message]
+        else:
+            db.session.commit()
+            return redirect(url_for(".take", attempt_id=attempt.id))
+    return render_template("theory/start.html", attempt=attempt, form=form), 400
+
+
+@bp.route("/<int:attempt_id>/state")
+@role_required(Role.CANDIDATE)
+def state(attempt_id: int):
+    attempt = _attempt(attempt_id)
+    return jsonify(delivery.state(attempt, utcnow()))
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DomainError(_("Oczekiwano danych JSON."))
+    return body
+
+
+@bp.route("/<int:attempt_id>/answers", methods=["POST"])
+@role_required(Role.CANDIDATE)
+def save(attempt_id: int):
+    """Save one answer change; the reply comes only after the commit."""
+    body = _json_body()
+    seq, position = body.get("seq"), body.get("position")
+    if not isinstance(seq, int) or not isinstance(position, int) or isinstance(seq, bool):
+        raise DomainError(_("Brak numeru kolejnego lub numeru zadania."))
+    now = utcnow()
+    attempt = A.locked(delivery.attempt_for_candidate(current_user, attempt_id).id)
+    try:
+        ack = A.save_answer(
+            attempt,
+            seq=seq,
+            position=position,
+            value=body.get("value"),
+            flagged=bool(body.get("flagged", False)),
+            now=now,
+            client_at=str(body.get("client_at", "")),
+        )
+    except A.AttemptClosed as exc:
+        db.session.commit()  # the deadline may have just been enforced
+        return jsonify(error=exc.message, status=str(attempt.status), receipt=attempt.receipt), 409
+    db.session.commit()
+    return jsonify(
+        seq=ack.seq,
+        applied=ack.applied,
+        duplicate=ack.duplicate,
+        status=str(attempt.status),
+        remaining_seconds=A.remaining_seconds(attempt, now),
+    )
+
+
+@bp.route("/<int:attempt_id>/heartbeat", methods=["POST"])
+@role_required(Role.CANDIDATE)
+def heartbeat(attempt_id: int):
+    now = utcnow()
+    attempt = A.locked(delivery.attempt_for_candidate(current_user, attempt_id).id)
+    A.enforce_deadline(attempt, now)
+    if attempt.status in A.OPEN:
+        attempt.last_heartbeat_at = now
+    db.session.commit()
+    return jsonify(
+        status=str(attempt.status),
+        remaining_seconds=A.remaining_seconds(attempt, now),
+        last_seq=attempt.last_seq,
+        receipt=attempt.receipt,
+    )
+
+
+@bp.route("/<int:attempt_id>/submit", methods=["POST"])
+@role_required(Role.CANDIDATE)
+def submit(attempt_id: int):
+    now = utcnow()
+    attempt = A.locked(delivery.attempt_for_candidate(current_user, attempt_id).id)
+    receipt, _new = A.submit(attempt, actor=current_user, now=now, ip=client_ip())
+    db.session.commit()
+    if request.is_json:
+        return jsonify(receipt=receipt, url=url_for(".receipt", attempt_id=attempt.id))
+    flash(_("Test został przesłany."), "success")
+    return redirect(url_for(".receipt", attempt_id=attempt.id))
+
+
+@bp.route("/<int:attempt_id>/receipt")
+@role_required(Role.CANDIDATE)
+def receipt(attempt_id: int):
+    attempt = _attempt(attempt_id)
+    if attempt.status is not AttemptStatus.SUBMITTED:
+        return redirect(url_for(".take", attempt_id=attempt.id))
+    return render_template("theory/receipt.html", attempt=attempt)
+
+
+@bp.route("/<int:attempt_id>/receipt.txt")
+@role_required(Role.CANDIDATE)
+def receipt_file(attempt_id: int):
+    attempt = _attempt(attempt_id)
+    if attempt.status is not AttemptStatus.SUBMITTED:
+        return redirect(url_for(".take", attempt_id=attempt.id))
+    text = render_template("theory/receipt.txt", attempt=attempt, instance=current_app.config.get("SERVER_NAME") or "")
+    return Response(
+        text,
+        mimetype="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=potwierdzenie-{attempt.form.code}.txt"},
+    )
