@@ -22,6 +22,7 @@ READ_INSTITUTION = frozenset({A.INSTITUTION_ADMIN, A.QA_AUDITOR, A.PLATFORM_ADMI
 WRITE_INSTITUTION = frozenset({A.INSTITUTION_ADMIN, A.PLATFORM_ADMIN})
 OPERATORS = frozenset({A.OPERATOR, A.INSTITUTION_ADMIN, A.PLATFORM_ADMIN})
 CANDIDATE = frozenset({A.CANDIDATE})
+RESULT_READERS = frozenset({A.INSTITUTION_ADMIN, A.COMMISSION_MEMBER, A.QA_AUDITOR, A.PLATFORM_ADMIN})
 STAFF = frozenset({A.OPERATOR, A.COMMISSION_MEMBER, A.INSTITUTION_ADMIN, A.APPEALS_PANEL, A.QA_AUDITOR})
 
 EXPECTED: dict[str, object] = {
@@ -44,6 +45,11 @@ EXPECTED: dict[str, object] = {
     "sessions.rotate_pin": OPERATORS,
     "sessions.act": OPERATORS,
     "sessions.irregularity": OPERATORS | {A.COMMISSION_MEMBER},
+    "sessions.results": RESULT_READERS,
+    "sessions.release_results": WRITE_INSTITUTION,
+    "sessions.evidence_view": RESULT_READERS,
+    "sessions.evidence_json": RESULT_READERS,
+    "theory.result": CANDIDATE,
     "theory.index": CANDIDATE,
     "theory.take": CANDIDATE,
     "theory.start": CANDIDATE,

@@ -39,7 +39,7 @@ def _store(item: Item, now: datetime) -> ItemVersion:
         stem=item.stem,
         content=canonical_json(item.content()),
         content_hash=item.content_hash,
-        origin=item.origin,
+        origin=item.origin[-300:],
         created_at=now,
     )
 
@@ -81,8 +81,13 @@ def add_items(items: list[Item], *, actor: User | None, now: datetime, origin_la
             actor=actor,
             now=now,
             object_type="bank",
-            object_id=origin_label,
-            details={"added": len(report.added), "updated": report.updated, "unchanged": report.unchanged},
+            object_id=Path(origin_label).name,
+            details={
+                "source": origin_label,
+                "added": len(report.added),
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            },
         )
     return report
 

@@ -179,3 +179,68 @@ def irregularity(session_id: int):
         title=_("Niepoprawne dane"),
         message=" ".join(str(e) for errors in form.errors.values() for e in errors),
     ), 400
+
+
+RESULT_READERS = (Role.INSTITUTION_ADMIN, Role.COMMISSION_MEMBER, Role.QA_AUDITOR, Role.PLATFORM_ADMIN)
+
+
+@bp.route("/<int:session_id>/results")
+@role_required(*RESULT_READERS)
+def results(session_id: int):
+    from examplatform.theory.results import session_results
+
+    session = services.session_for_staff(current_user, session_id)
+    rows = session_results(session, utcnow())
+    db.session.commit()
+    can_release = current_user.has_role(Role.PLATFORM_ADMIN) or current_user.has_role(
+        Role.INSTITUTION_ADMIN, institution_id=session.institution_id
+    )
+    return render_template(
+        "sessions/results.html",
+        session=session,
+        rows=rows,
+        can_release=can_release,
+        simple_form=SimpleForm(formdata=None),
+    )
+
+
+@bp.route("/<int:session_id>/results/release", methods=["POST"])
+@role_required(Role.INSTITUTION_ADMIN, Role.PLATFORM_ADMIN)
+def release_results(session_id: int):
+    from examplatform.theory.results import release
+
+    session = services.session_for_staff(current_user, session_id)
+    if not (
+        current_user.has_role(Role.PLATFORM_ADMIN)
+        or current_user.has_role(Role.INSTITUTION_ADMIN, institution_id=session.institution_id)
+    ):
+        raise DomainError(_("Wyniki udostępnia administrator instytucji."))
+    if SimpleForm().validate_on_submit():
+        count = release(session, actor=current_user, now=utcnow())
+        db.session.commit()
+        flash(_("Udostępniono wyniki kandydatom: %(n)d.", n=count), "success")
+    return redirect(url_for(".results", session_id=session.id))
+
+
+def _evidence_of(session_id: int, attempt_id: int) -> dict:
+    from examplatform.theory.results import evidence
+
+    session = services.session_for_staff(current_user, session_id)
+    attempt = console.attempt_in_session(session, attempt_id)
+    return evidence(attempt)
+
+
+@bp.route("/<int:session_id>/attempts/<int:attempt_id>/evidence")
+@role_required(*RESULT_READERS)
+def evidence_view(session_id: int, attempt_id: int):
+    pack = _evidence_of(session_id, attempt_id)
+    return render_template("sessions/evidence.html", pack=pack, session_id=session_id, attempt_id=attempt_id)
+
+
+@bp.route("/<int:session_id>/attempts/<int:attempt_id>/evidence.json")
+@role_required(*RESULT_READERS)
+def evidence_json(session_id: int, attempt_id: int):
+    pack = _evidence_of(session_id, attempt_id)
+    response = jsonify(pack)
+    response.headers["Content-Disposition"] = f"attachment; filename=dowody-{pack['form']['code']}.json"
+    return response

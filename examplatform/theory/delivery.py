@@ -72,3 +72,19 @@ def state(attempt: Attempt, now: datetime) -> dict:
         else {},
         "receipt": attempt.receipt if attempt.status is AttemptStatus.SUBMITTED else None,
     }
+
+
+def review_rows(attempt: Attempt, result) -> list[dict]:
+    """After release (and only if the institution allows it): each item with the answer, the key and the points."""
+    answers = A.answers_of(attempt)
+    points = {row["position"]: row["points"] for row in result.items}
+    rows = []
+    for fi in attempt.form.items:
+        item = fi.item_version.to_item()
+        key = item.key
+        if item.type is ItemType.MATCHING:
+            key = dict(key)
+        elif isinstance(key, tuple):
+            key = list(key)
+        rows.append({**public_item(fi), "answer": answers.get(fi.position), "key": key, "points": points[fi.position]})
+    return rows

@@ -127,7 +127,10 @@ def generate_form(enrolment: Enrolment, settings: dict, *, now: datetime, seed: 
 
 def reproduce(form: TestForm) -> bool:
     """Re-run the generation from the stored seed and pools; True when it yields exactly the stored form."""
-    plan = plan_form(form.seed, form.snapshot, json.loads(form.selection_trace))
+    settings, pools = form.snapshot, json.loads(form.selection_trace)
+    if set(settings["allocation"]) - set(pools):
+        return False  # the stored trace does not cover the blueprint: the form cannot be re-derived
+    plan = plan_form(form.seed, settings, pools)
     stored = [(fi.item_version_id, fi.order) for fi in form.items]
     return stored == [(p.version_id, p.order) for p in plan]
 

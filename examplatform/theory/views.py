@@ -160,3 +160,16 @@ def receipt_file(attempt_id: int):
         mimetype="text/plain; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename=potwierdzenie-{attempt.form.code}.txt"},
     )
+
+
+@bp.route("/<int:attempt_id>/result")
+@role_required(Role.CANDIDATE)
+def result(attempt_id: int):
+    """The released result; with the institution's consent, a review of the answers and the keys."""
+    attempt = _attempt(attempt_id)
+    if attempt.released_at is None:
+        flash(_("Wynik nie został jeszcze udostępniony przez instytucję."), "info")
+        return redirect(url_for(".index"))
+    outcome = A.result_of(attempt)
+    review = delivery.review_rows(attempt, outcome) if attempt.form.snapshot.get("answer_review_allowed") else []
+    return render_template("theory/result.html", attempt=attempt, result=outcome, review=review)
