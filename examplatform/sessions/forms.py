@@ -15,9 +15,10 @@ ACTIONS = {
     "extend": _l("Przedłuż"),
     "accommodate": _l("Dostosuj czas (mnożnik)"),
     "credit": _l("Zwróć utracony czas"),
+    "allow_move": _l("Zezwól na zmianę stanowiska"),
     "terminate": _l("Zakończ test"),
 }
-NEEDS_REASON = {"pause", "resume", "extend", "accommodate", "credit", "terminate"}
+NEEDS_REASON = {"pause", "resume", "extend", "accommodate", "credit", "allow_move", "terminate"}
 
 
 class ActionForm(FlaskForm):

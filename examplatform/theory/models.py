@@ -130,6 +130,8 @@ class Attempt(db.Model):
     identity_note: Mapped[str] = mapped_column(String(200), default="")
     authorised_at: Mapped[datetime | None]  # the operator let this candidate start
     authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    workstation_hash: Mapped[str | None] = mapped_column(String(64))  # the browser the test is bound to
+    move_allowed_at: Mapped[datetime | None]  # the operator allowed continuing on another workstation
     released_at: Mapped[datetime | None]  # result released to the candidate by the institution
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     last_seq: Mapped[int] = mapped_column(default=0)

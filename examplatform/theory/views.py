@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +24,7 @@ from examplatform.core.guards import role_required
 from examplatform.core.web import client_ip
 from examplatform.extensions import db, limiter
 from examplatform.theory import attempts as A
-from examplatform.theory import console, delivery
+from examplatform.theory import console, delivery, workstation
 from examplatform.theory.forms import StartForm
 from examplatform.theory.models import AttemptStatus
 
@@ -25,6 +36,31 @@ def _attempt(attempt_id: int):
     if A.enforce_deadline(attempt, utcnow()):
         db.session.commit()
     return attempt
+
+
+def _workstation(attempt) -> str | None:
+    """Check the request comes from the attempt's workstation (only while the test is open)."""
+    if attempt.status not in A.OPEN:
+        return None
+    token = request.cookies.get(workstation.cookie_name(attempt))
+    try:
+        return workstation.check(attempt, token, actor=current_user, now=utcnow(), ip=client_ip())
+    except workstation.WorkstationMismatch:
+        db.session.commit()  # keep the refusal in the audit log; the error handler answers 409
+        raise
+
+
+def _with_cookie(response, attempt, token: str | None):
+    if token:
+        response.set_cookie(
+            workstation.cookie_name(attempt),
+            token,
+            httponly=True,
+            samesite="Strict",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            path=url_for(".take", attempt_id=attempt.id),
+        )
+    return response
 
 
 @bp.route("/")
@@ -41,7 +77,12 @@ def take(attempt_id: int):
         return redirect(url_for(".receipt", attempt_id=attempt.id))
     if attempt.status is AttemptStatus.READY:
         return render_template("theory/start.html", attempt=attempt, form=StartForm())
-    return render_template("theory/take.html", attempt=attempt)
+    try:
+        token = _workstation(attempt)
+    except workstation.WorkstationMismatch as exc:
+        return render_template("errors/error.html", code=409, title=_("Inne stanowisko"), message=exc.message), 409
+    db.session.commit()
+    return _with_cookie(make_response(render_template("theory/take.html", attempt=attempt)), attempt, token)
 
 
 @bp.route("/<int:attempt_id>/start", methods=["POST"])
@@ -57,8 +98,9 @@ def start(attempt_id: int):
             db.session.commit()  # a wrong PIN stays in the audit log
             form.pin.errors = [*form.pin.errors, exc.message]
         else:
+            token = workstation.bind(attempt) if attempt.status is AttemptStatus.IN_PROGRESS else None
             db.session.commit()
-            return redirect(url_for(".take", attempt_id=attempt.id))
+            return _with_cookie(redirect(url_for(".take", attempt_id=attempt.id)), attempt, token)
     return render_template("theory/start.html", attempt=attempt, form=form), 400
 
 
@@ -66,7 +108,9 @@ def start(attempt_id: int):
 @role_required(Role.CANDIDATE)
 def state(attempt_id: int):
     attempt = _attempt(attempt_id)
-    return jsonify(delivery.state(attempt, utcnow()))
+    token = _workstation(attempt)
+    db.session.commit()
+    return _with_cookie(jsonify(delivery.state(attempt, utcnow())), attempt, token)
 
 
 def _json_body() -> dict:
@@ -86,6 +130,7 @@ def save(attempt_id: int):
         raise DomainError(_("Brak numeru kolejnego lub numeru zadania."))
     now = utcnow()
     attempt = A.locked(delivery.attempt_for_candidate(current_user, attempt_id).id)
+    _workstation(attempt)
     try:
         ack = A.save_answer(
             attempt,
@@ -115,6 +160,7 @@ def heartbeat(attempt_id: int):
     now = utcnow()
     attempt = A.locked(delivery.attempt_for_candidate(current_user, attempt_id).id)
     A.enforce_deadline(attempt, now)
+    _workstation(attempt)
     if attempt.status in A.OPEN:
         attempt.last_heartbeat_at = now
     db.session.commit()
@@ -131,6 +177,7 @@ def heartbeat(attempt_id: int):
 def submit(attempt_id: int):
     now = utcnow()
     attempt = A.locked(delivery.attempt_for_candidate(current_user, attempt_id).id)
+    _workstation(attempt)
     receipt, _new = A.submit(attempt, actor=current_user, now=now, ip=client_ip())
     db.session.commit()
     if request.is_json:

@@ -204,3 +204,31 @@ def test_candidate_json_journey_never_contains_keys(started):
         for text in forbidden:
             assert text not in raw
     assert json.loads(responses[-2].get_data())["receipt"]
+
+
+def test_moving_to_another_workstation_needs_the_operator(csrf_app, client, room, started, prepared, factories):
+    browser, attempt = started
+    item = next(i for i in browser.get(f"/test/{attempt.id}/state").get_json()["items"] if i["type"] == "single")
+    assert (
+        browser.post(
+            f"/test/{attempt.id}/answers",
+            json={"seq": 1, "position": item["position"], "value": item["options"][0]["id"]},
+        ).status_code
+        == 200
+    )
+    elsewhere = _candidate_client(csrf_app, prepared["candidates"][0], factories.password)  # same person, new browser
+    refused = elsewhere.get(f"/test/{attempt.id}")
+    assert refused.status_code == 409 and "otwarty na innym stanowisku" in refused.get_data(as_text=True)
+    save = elsewhere.post(f"/test/{attempt.id}/answers", json={"seq": 2, "position": item["position"], "value": None})
+    assert save.status_code == 409
+    assert "theory.workstation_refused" in db.session.scalars(select(AuditEntry.action)).all()
+    assert _console_act(client, room, [attempt], "allow_move", reason="awaria komputera nr 7").status_code == 302
+    moved = elsewhere.get(f"/test/{attempt.id}/state")
+    assert moved.status_code == 200 and moved.get_json()["answers"][str(item["position"])]["seq"] == 1
+    assert (
+        elsewhere.post(
+            f"/test/{attempt.id}/answers", json={"seq": 2, "position": item["position"], "value": None}
+        ).status_code
+        == 200
+    )
+    assert browser.get(f"/test/{attempt.id}/state").status_code == 409  # the old workstation is now locked out

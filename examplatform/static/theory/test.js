@@ -59,6 +59,12 @@
         status = ack.status;
       } else if (response.status === 409) {
         const body = await response.json();
+        if (body.status !== "submitted") { // e.g. opened on another workstation: keep the answers, wait for the operator
+          blocked(body.message || body.error);
+          sending = false;
+          setTimeout(pump, 15000);
+          return;
+        }
         queue = [];
         persist();
         finished(body);
@@ -237,6 +243,13 @@
     $("paused").classList.toggle("d-none", status !== "paused");
   }
 
+  function blocked(message) {
+    const closed = $("closed");
+    closed.textContent = message;
+    closed.classList.remove("d-none");
+    setSaveState("offline");
+  }
+
   function finished(body) {
     status = "submitted";
     const closed = $("closed");
@@ -258,7 +271,9 @@
   async function heartbeat() {
     try {
       const response = await post(app.dataset.heartbeatUrl, {});
+      if (response.status === 409) { blocked((await response.json()).message); return; }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      $("closed").classList.add("d-none");
       const body = await response.json();
       const wasPaused = status === "paused";
       remaining = body.remaining_seconds;
