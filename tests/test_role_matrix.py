@@ -79,6 +79,7 @@ EXPECTED: dict[str, object] = {
     "institutions.staff_document": READ_INSTITUTION,
     "institutions.staff_grant_role": WRITE_INSTITUTION,
     "institutions.staff_revoke_role": WRITE_INSTITUTION,
+    "institutions.test_plan": WRITE_INSTITUTION,
 }
 FRAMEWORK_ENDPOINTS = {"static", "bootstrap.static"}
 

@@ -119,3 +119,38 @@ class RevokeRoleForm(FlaskForm):
 
 
 ROLE_VALUES = {r.value: r for r in Role}
+
+
+def test_plan_form_class(criterion_codes: list[str]) -> type[FlaskForm]:
+    """Build the test-plan form with one item-count field per criterion (the bank decides which exist)."""
+    from wtforms import BooleanField as Bool
+
+    from examplatform.theory.models import PartialCredit
+
+    class TestPlanForm(FlaskForm):
+        time_limit_minutes = IntegerField(
+            _l("Czas testu (minuty)"), validators=[required(), NumberRange(min=5, max=300, message=_l("Od 5 do 300."))]
+        )
+        pass_percent = IntegerField(
+            _l("Próg zaliczenia (%)"), validators=[required(), NumberRange(min=1, max=100, message=_l("Od 1 do 100."))]
+        )
+        shuffle_items = Bool(_l("Losowa kolejność zadań"))
+        shuffle_options = Bool(_l("Losowa kolejność odpowiedzi"))
+        partial_credit = SelectField(
+            _l("Punktacja częściowa w zadaniach wielokrotnego wyboru"),
+            choices=[
+                SelectChoice(PartialCredit.PER_ITEM.value, str(_l("według ustawienia zadania"))),
+                SelectChoice(PartialCredit.NONE.value, str(_l("wyłączona (wszystko albo nic)"))),
+            ],
+        )
+        answer_review_allowed = Bool(_l("Kandydat może przejrzeć swoje odpowiedzi po udostępnieniu wyniku"))
+        reason = StringField(_l("Powód zmiany (do dziennika zdarzeń)"), validators=reason_field_validators())
+        submit = SubmitField(_l("Zapisz plan testu"))
+
+    for code in criterion_codes:
+        setattr(
+            TestPlanForm,
+            f"n_{code.replace('.', '_')}",
+            IntegerField(code, default=0, validators=[NumberRange(min=0, max=40, message=_l("Od 0 do 40."))]),
+        )
+    return TestPlanForm

@@ -325,3 +325,60 @@ def staff_revoke_role(institution_id: int, staff_id: int, assignment_id: int):
             flash(_("Odebrano rolę."), "success")
             return redirect(url_for(".staff_detail", institution_id=institution_id, staff_id=staff.id))
     return _staff_page(staff, 400, revoke_form=form)
+
+
+@bp.route("/<int:institution_id>/test-plan", methods=["GET", "POST"])
+@role_required(*WRITE)
+def test_plan(institution_id: int):
+    """The institution's plan of the theoretical test: items per criterion, time, pass mark, shuffling."""
+    from examplatform.theory.blueprints import blueprint_for, update_blueprint, usable_counts
+    from examplatform.theory.models import PartialCredit
+
+    institution = services.institution_for(current_user, institution_id, write=True)
+    q, now = current_qualification(), utcnow()
+    blueprint = blueprint_for(institution.id, q, now=now)
+    available = usable_counts()
+    codes = [c.code for c in q.criteria if available.get(c.code) or blueprint.allocation.get(c.code)]
+    form_class = forms.test_plan_form_class(codes)
+    form = form_class(obj=blueprint) if request.method == "GET" else form_class()
+    if request.method == "GET":
+        for code in codes:
+            getattr(form, f"n_{code.replace('.', '_')}").data = blueprint.allocation.get(code, 0)
+    if form.validate_on_submit():
+        try:
+            changes = update_blueprint(
+                blueprint,
+                actor=current_user,
+                now=now,
+                reason=form.reason.data,
+                qualification=q,
+                allocation={code: getattr(form, f"n_{code.replace('.', '_')}").data or 0 for code in codes},
+                time_limit_minutes=form.time_limit_minutes.data,
+                pass_percent=form.pass_percent.data,
+                shuffle_items=form.shuffle_items.data,
+                shuffle_options=form.shuffle_options.data,
+                partial_credit=PartialCredit(form.partial_credit.data),
+                answer_review_allowed=form.answer_review_allowed.data,
+            )
+        except DomainError as exc:
+            _fail(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                _("Zapisano plan testu (zmian: %(n)d). Dotyczy formularzy przygotowanych od teraz.", n=len(changes)),
+                "success",
+            )
+            return redirect(url_for(".test_plan", institution_id=institution.id))
+    db.session.commit()  # the default plan is created on first visit
+    rows = [
+        (c, getattr(form, f"n_{c.code.replace('.', '_')}"), available.get(c.code, 0))
+        for c in q.criteria
+        if c.code in codes
+    ]
+    return render_template(
+        "institutions/test_plan.html",
+        institution=institution,
+        form=form,
+        rows=rows,
+        total=sum(blueprint.allocation.values()),
+    ), _status()
