@@ -12,4 +12,12 @@ from examplatform.institutions.models import (  # noqa: F401
 )
 from examplatform.notifications.models import OutboxMessage  # noqa: F401
 from examplatform.sessions.models import Enrolment, Irregularity, ValidationSession  # noqa: F401
-from examplatform.theory.models import Answer, Attempt, FormItem, JournalEntry, TestBlueprint, TestForm  # noqa: F401
+from examplatform.theory.models import (  # noqa: F401
+    Answer,
+    Attempt,
+    FormItem,
+    JournalEntry,
+    PaperEntry,
+    TestBlueprint,
+    TestForm,
+)

@@ -45,6 +45,8 @@ EXPECTED: dict[str, object] = {
     "sessions.rotate_pin": OPERATORS,
     "sessions.act": OPERATORS,
     "sessions.irregularity": OPERATORS | {A.COMMISSION_MEMBER},
+    "sessions.paper_pdf": OPERATORS | {A.COMMISSION_MEMBER},
+    "sessions.paper_entry": OPERATORS | {A.COMMISSION_MEMBER},
     "sessions.results": RESULT_READERS,
     "sessions.release_results": WRITE_INSTITUTION,
     "sessions.evidence_view": RESULT_READERS,
@@ -139,6 +141,7 @@ def world(factories):
         "version_id": version.id,
         "session_id": session.id,
         "attempt_id": attempt.id,
+        "document": "booklet",
     }
     return users, params
 

@@ -13,7 +13,7 @@ from examplatform.core.errors import DomainError
 from examplatform.extensions import db
 from examplatform.sessions.models import Irregularity, ValidationSession
 from examplatform.theory import attempts as A
-from examplatform.theory import console, workstation
+from examplatform.theory import console, paper, workstation
 from examplatform.theory.models import Attempt
 
 
@@ -46,6 +46,8 @@ def apply(
         A.credit(attempt, seconds=int(seconds or 0), actor=actor, now=now, reason=reason)
     elif action == "allow_move":
         workstation.allow_move(attempt, actor=actor, now=now, reason=reason)
+    elif action == "to_paper":
+        paper.move_to_paper(attempt, actor=actor, now=now, reason=reason)
     elif action == "terminate":
         A.terminate(attempt, actor=actor, now=now, reason=reason)
     else:

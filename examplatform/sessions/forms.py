@@ -16,9 +16,10 @@ ACTIONS = {
     "accommodate": _l("Dostosuj czas (mnożnik)"),
     "credit": _l("Zwróć utracony czas"),
     "allow_move": _l("Zezwól na zmianę stanowiska"),
+    "to_paper": _l("Przenieś na test papierowy"),
     "terminate": _l("Zakończ test"),
 }
-NEEDS_REASON = {"pause", "resume", "extend", "accommodate", "credit", "allow_move", "terminate"}
+NEEDS_REASON = {"pause", "resume", "extend", "accommodate", "credit", "allow_move", "to_paper", "terminate"}
 
 
 class ActionForm(FlaskForm):
@@ -67,3 +68,25 @@ class SimpleForm(FlaskForm):
     """A button that only needs the CSRF token (prepare forms, rotate PIN)."""
 
     submit = SubmitField(_l("Wykonaj"))
+
+
+def paper_entry_form_class(positions: list[int]) -> type[FlaskForm]:
+    """One short text field per item of the sheet, as keyed from paper."""
+
+    class PaperEntryForm(FlaskForm):
+        submit = SubmitField(_l("Zapisz wprowadzenie"))
+
+    for position in positions:
+        setattr(PaperEntryForm, f"p_{position}", StringField(str(position), validators=[max_length(12)]))
+    return PaperEntryForm
+
+
+def paper_resolution_form_class(positions: list[int]) -> type[FlaskForm]:
+    """The agreed reading of every position on which the two keyings differ."""
+
+    class PaperResolutionForm(FlaskForm):
+        submit = SubmitField(_l("Zatwierdź odpowiedzi z arkusza"))
+
+    for position in positions:
+        setattr(PaperResolutionForm, f"r_{position}", StringField(str(position), validators=[max_length(12)]))
+    return PaperResolutionForm

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -244,3 +244,86 @@ def evidence_json(session_id: int, attempt_id: int):
     response = jsonify(pack)
     response.headers["Content-Disposition"] = f"attachment; filename=dowody-{pack['form']['code']}.json"
     return response
+
+
+PAPER_STAFF = (*OPERATORS, Role.COMMISSION_MEMBER)
+
+
+def _paper_attempt(session_id: int, attempt_id: int):
+    session = services.session_for_staff(current_user, session_id)
+    return session, console.attempt_in_session(session, attempt_id)
+
+
+@bp.route("/<int:session_id>/attempts/<int:attempt_id>/paper/<any(booklet, sheet):document>.pdf")
+@role_required(*PAPER_STAFF)
+def paper_pdf(session_id: int, attempt_id: int, document: str):
+    """The candidate's personalised booklet or answer sheet (PDF, no keys)."""
+    from examplatform.theory import paper
+
+    _session, attempt = _paper_attempt(session_id, attempt_id)
+    data = paper.booklet_pdf(attempt) if document == "booklet" else paper.sheet_pdf(attempt)
+    name = {"booklet": "zeszyt", "sheet": "karta"}[document]
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"inline; filename={name}-{attempt.form.code}.pdf"},
+    )
+
+
+@bp.route("/<int:session_id>/attempts/<int:attempt_id>/paper", methods=["GET", "POST"])
+@role_required(*PAPER_STAFF)
+def paper_entry(session_id: int, attempt_id: int):
+    """Double entry of a paper answer sheet: two people key it, differences are resolved, then it counts."""
+    from examplatform.sessions.forms import paper_entry_form_class, paper_resolution_form_class
+    from examplatform.theory import paper
+
+    session, attempt = _paper_attempt(session_id, attempt_id)
+    positions = [fi.position for fi in attempt.form.items]
+    done = paper.entries(attempt)
+    entry_form = paper_entry_form_class(positions)(formdata=None)
+    diffs = paper.differences(attempt)
+    resolution_form = paper_resolution_form_class([d.position for d in diffs])(formdata=None)
+    status = 200
+    if request.method == "POST":
+        now = utcnow()
+        try:
+            if request.form.get("stage") == "resolve":
+                resolution_form = paper_resolution_form_class([d.position for d in diffs])()
+                if resolution_form.validate_on_submit():
+                    paper.finalise(
+                        attempt,
+                        actor=current_user,
+                        now=now,
+                        resolutions={d.position: resolution_form[f"r_{d.position}"].data or "" for d in diffs},
+                    )
+                    db.session.commit()
+                    flash(_("Odpowiedzi z arkusza zatwierdzono; test został przesłany."), "success")
+                    return redirect(url_for(".paper_entry", session_id=session.id, attempt_id=attempt.id))
+            else:
+                entry_form = paper_entry_form_class(positions)()
+                if entry_form.validate_on_submit():
+                    number = 1 if 1 not in done else 2
+                    paper.save_entry(
+                        attempt,
+                        number,
+                        {p: entry_form[f"p_{p}"].data or "" for p in positions},
+                        actor=current_user,
+                        now=now,
+                    )
+                    db.session.commit()
+                    flash(_("Zapisano wprowadzenie nr %(n)d.", n=number), "success")
+                    return redirect(url_for(".paper_entry", session_id=session.id, attempt_id=attempt.id))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        status = 400
+    return render_template(
+        "sessions/paper.html",
+        session=session,
+        attempt=attempt,
+        entries=done,
+        diffs=diffs,
+        entry_form=entry_form,
+        resolution_form=resolution_form,
+        positions=positions,
+    ), status

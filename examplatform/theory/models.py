@@ -109,12 +109,18 @@ class FinishReason(StrEnum):
     TERMINATED = "terminated"
 
 
+class DeliveryMode(StrEnum):
+    SCREEN = "screen"
+    PAPER = "paper"
+
+
 class Attempt(db.Model):
     """A candidate's sitting of the test; the server's clock decides its deadline."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("test_form.id", ondelete="CASCADE"), unique=True)
     status: Mapped[AttemptStatus] = mapped_column(str_enum(AttemptStatus, 16), default=AttemptStatus.READY, index=True)
+    mode: Mapped[DeliveryMode] = mapped_column(str_enum(DeliveryMode, 8), default=DeliveryMode.SCREEN)
     time_multiplier: Mapped[float] = mapped_column(default=1.0)  # accommodation (dostosowanie), e.g. 1.5
     extension_seconds: Mapped[int] = mapped_column(default=0)
     credited_seconds: Mapped[int] = mapped_column(default=0)  # time returned after an outage, granted by the operator
@@ -171,3 +177,16 @@ class JournalEntry(db.Model):
     received_at: Mapped[datetime]
     client_at: Mapped[str] = mapped_column(String(40), default="")
     applied: Mapped[bool] = mapped_column(default=True)  # False: arrived after a newer change to the same item
+
+
+class PaperEntry(db.Model):
+    """One of the two independent keyings of a paper answer sheet (wprowadzenie odpowiedzi z arkusza)."""
+
+    __table_args__ = (UniqueConstraint("attempt_id", "entry_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    entry_no: Mapped[int]  # 1 or 2
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    raw: Mapped[str] = mapped_column(Text)  # JSON {position: what was keyed from the sheet}
+    entered_at: Mapped[datetime]

@@ -21,7 +21,7 @@ def upgrade():
     with op.batch_alter_table('attempt', schema=None) as batch_op:
         batch_op.add_column(sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('checked_in_by_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('identity_note', sa.String(length=200), nullable=False))
+        batch_op.add_column(sa.Column('identity_note', sa.String(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('authorised_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('authorised_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_attempt_checked_in_by_id_user_account'), 'user_account', ['checked_in_by_id'], ['id'], ondelete='SET NULL')
