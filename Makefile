@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app examplatform
 
-.PHONY: run test test-postgres lint format translations translations-update install install-dev migrate demo clean
+.PHONY: system-deps run test test-postgres lint format translations translations-update install install-dev migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,22 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+# PDFs (WeasyPrint) need Pango and a font with Polish letters: Debian packages, installed when we may.
+system-deps:
+	@if ! ldconfig -p | grep -q 'libpango-1.0.so.0' || ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0' \
+	   || ! (command -v fc-list >/dev/null && fc-list | grep -qi dejavu); then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "== installing Pango and DejaVu fonts for PDF generation"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "Brak Pango lub fontów DejaVu. Zainstaluj: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+install: system-deps $(VENV)/.runtime
+install-dev: system-deps $(VENV)/.dev
 
 # Catalogues are compiled here, never committed as binaries.
 translations: $(VENV)/.runtime
@@ -49,11 +63,11 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(VENV)/.dev translations lint
+test: install-dev translations lint
 	$(BIN)/pytest
 
 # The whole suite against PostgreSQL: EXAMPLATFORM_TEST_DATABASE_URL names a database that may be emptied.
-test-postgres: $(VENV)/.dev translations
+test-postgres: install-dev translations
 	EXAMPLATFORM_REQUIRE_POSTGRES=1 $(BIN)/pytest
 
 clean:

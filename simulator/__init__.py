@@ -1,32 +1,79 @@
 """The CRM simulator: a second Flask app mounted under /sim by the platform (and runnable alone).
 
 The platform reaches the simulator only through ``simulator.api``; the simulator never imports the platform.
+Run it alone with ``flask --app simulator:create_sim_app run`` (instances are provisioned through the API).
 """
 
 from __future__ import annotations
+
+import secrets
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 MOUNT_POINT = "/sim"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SANDBOX_ROOT = PROJECT_ROOT / "instance" / "sandboxes"
+
+DEFAULTS = {
+    "SANDBOX_ROOT": str(DEFAULT_SANDBOX_ROOT),
+    "BOOTSTRAP_SERVE_LOCAL": True,
+    "WTF_CSRF_ENABLED": True,
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # an exam day
+    "WTF_I18N_ENABLED": False,  # WTForms' own Polish catalogue (see CrmForm.Meta)
+    "SESSION_COOKIE_NAME": "sim_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
 
 
 def create_sim_app(config: dict | None = None) -> Flask:
     """Build the simulator application."""
     app = Flask(__name__)
+    app.config.update(DEFAULTS)
     app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        # standalone runs only: forms of a previous run become invalid after a restart
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config["SANDBOX_ROOT"] = str(Path(app.config["SANDBOX_ROOT"]).resolve())
+
+    from simulator import web
+    from simulator.crm.views import bp
+    from simulator.extensions import bootstrap, csrf
+
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    app.register_blueprint(bp)
 
     @app.get("/health")
     def health():
         return {"status": "ok", "component": "crm-simulator"}
 
+    web.register_errors(app)
+    web.register_headers(app)
+    web.register_filters(app)
+    app.jinja_env.globals["static_version"] = web.static_version(app)
     return app
 
 
 def mount(platform: Flask) -> None:
-    """Serve the simulator under /sim within the platform's WSGI application."""
+    """Serve the simulator under /sim within the platform's WSGI application.
+
+    Sandboxes live in the platform's instance folder (``<instance>/sandboxes``) unless the platform
+    sets ``SIMULATOR_SANDBOX_ROOT``.
+    """
+    root = platform.config.get("SIMULATOR_SANDBOX_ROOT") or Path(platform.instance_path) / "sandboxes"
     sim = create_sim_app(
-        {"SECRET_KEY": platform.config["SECRET_KEY"], "TESTING": platform.config.get("TESTING", False)}
+        {
+            "SECRET_KEY": platform.config["SECRET_KEY"],
+            "TESTING": platform.config.get("TESTING", False),
+            "SANDBOX_ROOT": str(root),
+            "WTF_CSRF_ENABLED": platform.config.get("WTF_CSRF_ENABLED", True),
+            "SESSION_COOKIE_PATH": MOUNT_POINT,
+            "SESSION_COOKIE_SECURE": platform.config.get("SESSION_COOKIE_SECURE", False),
+        }
     )
     platform.extensions["simulator"] = sim
     platform.wsgi_app = DispatcherMiddleware(platform.wsgi_app, {MOUNT_POINT: sim})

@@ -1,0 +1,130 @@
+"""The only surface the platform imports: provision, freeze, reset, destroy, timeline, verify_log.
+
+Every function takes an optional ``root`` (the sandbox folder). Without it the root is, in order: the
+``SANDBOX_ROOT`` of the simulator mounted in the current Flask app (or of the simulator app itself),
+the ``SIMULATOR_SANDBOX_ROOT`` environment variable, and ``instance/sandboxes`` in the project.
+Errors are ``simulator.errors.SimulatorError`` subclasses with Polish messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from simulator import actionlog, sandbox
+from simulator.content import ContentError
+from simulator.errors import InstanceFrozen, SimulatorError, UnknownInstance
+from simulator.scenario import load_scenario
+
+__all__ = [
+    "ContentError",
+    "InstanceFrozen",
+    "InstanceInfo",
+    "SimulatorError",
+    "UnknownInstance",
+    "destroy",
+    "freeze",
+    "provision",
+    "reset",
+    "timeline",
+    "verify_log",
+]
+
+MOUNT_POINT = "/sim"
+
+
+@dataclass(frozen=True)
+class InstanceInfo:
+    """A provisioned instance: its id, the candidate's and the commission's capability tokens and URLs.
+
+    The tokens are returned only here; the registry keeps their SHA-256 digests only.
+    """
+
+    instance_id: str
+    token: str
+    url_path: str
+    viewer_token: str
+    viewer_url_path: str
+    scenario: str
+    business_date: str
+
+
+def _root(root: Path | None) -> Path:
+    if root is not None:
+        return Path(root)
+    try:
+        from flask import current_app
+
+        app = current_app._get_current_object()
+    except RuntimeError:  # outside an application context
+        app = None
+    if app is not None:
+        sim = app.extensions.get("simulator")
+        config = sim.config if sim is not None else app.config
+        if config.get("SANDBOX_ROOT"):
+            return Path(config["SANDBOX_ROOT"])
+    return Path(os.environ.get("SIMULATOR_SANDBOX_ROOT") or sandbox.DEFAULT_ROOT)
+
+
+def provision(scenario: str, candidate_key: str, seed: int, *, root: Path | None = None) -> InstanceInfo:
+    """Create an isolated CRM instance of ``scenario`` for one candidate, varied by ``seed``.
+
+    Raises ``ContentError`` (located problems) for a missing or invalid scenario file.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise SimulatorError("Ziarno wariantu musi być liczbą całkowitą.")
+    if not candidate_key or len(candidate_key) > 200:
+        raise SimulatorError("Podaj identyfikator kandydata (najwyżej 200 znaków).")
+    loaded = load_scenario(scenario)
+    created = sandbox.provision(loaded, candidate_key, seed, _root(root))
+    return InstanceInfo(
+        instance_id=created.record.id,
+        token=created.token,
+        url_path=f"{MOUNT_POINT}/i/{created.token}/",
+        viewer_token=created.viewer_token,
+        viewer_url_path=f"{MOUNT_POINT}/i/{created.viewer_token}/",
+        scenario=loaded.id,
+        business_date=loaded.business_date.isoformat(),
+    )
+
+
+def freeze(instance_id: str, *, root: Path | None = None) -> datetime:
+    """Make an instance read-only (idempotent); return when it was frozen."""
+    return sandbox.freeze(_root(root), instance_id)
+
+
+def reset(instance_id: str, *, actor: str, reason: str, root: Path | None = None) -> None:
+    """Bring an instance back to its start state; the log keeps everything and records who did it and why."""
+    if not (actor or "").strip():
+        raise SimulatorError("Podaj, kto przywraca instancję do stanu początkowego.")
+    sandbox.reset(_root(root), instance_id, actor=actor.strip(), reason=reason)
+
+
+def destroy(instance_id: str, *, root: Path | None = None) -> None:
+    """Delete an instance and its database; its tokens stop working at once."""
+    from simulator.crm.db import forget
+
+    resolved = _root(root)
+    sandbox.destroy(resolved, instance_id)
+    forget(sandbox.instance_path(resolved, instance_id))
+
+
+def timeline(instance_id: str, since_seq: int = 0, *, root: Path | None = None) -> list[dict[str, Any]]:
+    """Return the instance's action log after ``since_seq`` (for live watching and replay), oldest first."""
+    with closing(sandbox.open_instance(_root(root), instance_id)) as conn:
+        rows = actionlog.read_rows(conn, since_seq)
+    for row in rows:
+        for name in ("before", "after", "details"):
+            row[name] = json.loads(row[name])
+    return rows
+
+
+def verify_log(instance_id: str, *, root: Path | None = None) -> tuple[bool, int | None]:
+    """Check the instance's hash chain; return (True, None) or (False, seq of the first broken entry)."""
+    with closing(sandbox.open_instance(_root(root), instance_id)) as conn:
+        return actionlog.verify_rows(actionlog.read_rows(conn))

@@ -1,0 +1,1 @@
+"""The CRM itself: models, services, forms and views of one sandboxed instance."""

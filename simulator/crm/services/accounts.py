@@ -1,0 +1,220 @@
+"""Companies and persons: create, update, duplicate warnings and logged reads of personal data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from simulator.crm import validators as v
+from simulator.crm.models import Account, Contact, CrmUser
+from simulator.crm.services.common import CrmError, Ctx, apply_changes, record, snapshot
+
+PERSONAL_FIELDS = {"pesel": "PESEL", "email": "e-mail", "phone": "telefon", "birth_date": "data urodzenia"}
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An existing record that looks like the one being saved."""
+
+    kind: str  # "account" or "contact"
+    id: int
+    name: str
+    field: str
+    value: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "name": self.name, "field": self.field}
+
+
+class DuplicateWarning(CrmError):
+    """Similar records exist; the user must confirm before the save goes through."""
+
+    def __init__(self, duplicates: list[Duplicate]) -> None:
+        super().__init__("Znaleziono podobne rekordy. Sprawdź je i potwierdź zapis, jeśli to inny klient.")
+        self.duplicates = duplicates
+
+
+def find_account_duplicates(ctx: Ctx, values: dict, exclude_id: int | None = None) -> list[Duplicate]:
+    """Return companies with the same NIP, e-mail or phone."""
+    checks = [(Account.nip, "NIP", values.get("nip")), (Account.email, "e-mail", values.get("email"))]
+    checks.append((Account.phone, "telefon", values.get("phone")))
+    found = []
+    for column, label, value in checks:
+        if not value:
+            continue
+        query = select(Account).where(column == value)
+        if exclude_id is not None:
+            query = query.where(Account.id != exclude_id)
+        for account in ctx.session.scalars(query.order_by(Account.id)):
+            shown = v.format_nip(value) if label == "NIP" else v.format_phone(value) if label == "telefon" else value
+            found.append(Duplicate("account", account.id, account.name, label, shown))
+    return found
+
+
+def find_contact_duplicates(ctx: Ctx, values: dict, exclude_id: int | None = None) -> list[Duplicate]:
+    """Return persons with the same e-mail, phone or PESEL."""
+    checks = [(Contact.email, "e-mail", values.get("email")), (Contact.phone, "telefon", values.get("phone"))]
+    checks.append((Contact.pesel, "PESEL", values.get("pesel")))
+    found = []
+    for column, label, value in checks:
+        if not value:
+            continue
+        query = select(Contact).where(column == value)
+        if exclude_id is not None:
+            query = query.where(Contact.id != exclude_id)
+        for contact in ctx.session.scalars(query.order_by(Contact.id)):
+            shown = (
+                v.format_phone(value) if label == "telefon" else ("•" * 7 + value[-4:] if label == "PESEL" else value)
+            )
+            found.append(Duplicate("contact", contact.id, contact.full_name, label, shown))
+    return found
+
+
+def _check_owner(ctx: Ctx, owner_id: int | None) -> None:
+    if owner_id is None or ctx.session.get(CrmUser, owner_id) is None:
+        raise CrmError("Wskaż opiekuna handlowego.", {"owner_id": ["Wskaż opiekuna handlowego."]})
+
+
+def create_account(ctx: Ctx, values: dict, *, duplicates_confirmed: bool = False) -> Account:
+    """Create a company; warn first about similar records unless the user confirmed."""
+    _check_owner(ctx, values.get("owner_id"))
+    duplicates = find_account_duplicates(ctx, values)
+    if duplicates and not duplicates_confirmed:
+        raise DuplicateWarning(duplicates)
+    account = Account(**values, created_at=ctx.now, updated_at=ctx.now)
+    ctx.session.add(account)
+    ctx.session.flush()
+    record(
+        ctx,
+        "account.created",
+        entity_type="account",
+        entity_id=account.id,
+        account_id=account.id,
+        summary=f"Utworzono firmę „{account.name}”",
+        after=snapshot(account),
+        details={"duplicates_confirmed": [d.as_dict() for d in duplicates]} if duplicates else None,
+    )
+    return account
+
+
+def update_account(ctx: Ctx, account: Account, values: dict, *, duplicates_confirmed: bool = False) -> bool:
+    """Change a company's data; return whether anything changed."""
+    _check_owner(ctx, values.get("owner_id"))
+    duplicates = find_account_duplicates(ctx, values, exclude_id=account.id)
+    if duplicates and not duplicates_confirmed:
+        raise DuplicateWarning(duplicates)
+    before, after = apply_changes(account, values)
+    if not after:
+        return False
+    account.updated_at = ctx.now
+    record(
+        ctx,
+        "account.updated",
+        entity_type="account",
+        entity_id=account.id,
+        account_id=account.id,
+        summary=f"Zmieniono dane firmy „{account.name}”: " + ", ".join(after),
+        before=before,
+        after=after,
+        details={"duplicates_confirmed": [d.as_dict() for d in duplicates]} if duplicates else None,
+    )
+    return True
+
+
+def _check_contact(ctx: Ctx, values: dict) -> list[str]:
+    """Check cross-field rules of a person; fill the birth date from PESEL; return notices."""
+    notices = []
+    if values.get("account_id") is not None and ctx.session.get(Account, values["account_id"]) is None:
+        raise CrmError("Wybrana firma nie istnieje.", {"account_id": ["Wybrana firma nie istnieje."]})
+    pesel, born = values.get("pesel"), values.get("birth_date")
+    if pesel and born:
+        try:
+            v.check_pesel_birth_date(pesel, born)
+        except v.InvalidValue as exc:
+            raise CrmError(str(exc), {"birth_date": [str(exc)]}) from exc
+    elif pesel:
+        values["birth_date"] = v.pesel_birth_date(pesel)
+        notices.append(f"Datę urodzenia ({values['birth_date']:%d.%m.%Y}) uzupełniono na podstawie numeru PESEL.")
+    return notices
+
+
+def create_contact(ctx: Ctx, values: dict, *, duplicates_confirmed: bool = False) -> tuple[Contact, list[str]]:
+    """Create a person; warn first about similar records unless the user confirmed."""
+    notices = _check_contact(ctx, values)
+    duplicates = find_contact_duplicates(ctx, values)
+    if duplicates and not duplicates_confirmed:
+        raise DuplicateWarning(duplicates)
+    contact = Contact(**values, created_at=ctx.now, updated_at=ctx.now)
+    ctx.session.add(contact)
+    ctx.session.flush()
+    record(
+        ctx,
+        "contact.created",
+        entity_type="contact",
+        entity_id=contact.id,
+        account_id=contact.account_id,
+        summary=f"Dodano osobę {contact.full_name}",
+        after=snapshot(contact),
+        details={"duplicates_confirmed": [d.as_dict() for d in duplicates]} if duplicates else None,
+    )
+    return contact, notices
+
+
+def update_contact(
+    ctx: Ctx, contact: Contact, values: dict, *, duplicates_confirmed: bool = False
+) -> tuple[bool, list[str]]:
+    """Change a person's data; return whether anything changed and the notices to show."""
+    notices = _check_contact(ctx, values)
+    duplicates = find_contact_duplicates(ctx, values, exclude_id=contact.id)
+    if duplicates and not duplicates_confirmed:
+        raise DuplicateWarning(duplicates)
+    old_account = contact.account_id
+    before, after = apply_changes(contact, values)
+    if not after:
+        return False, []
+    contact.updated_at = ctx.now
+    record(
+        ctx,
+        "contact.updated",
+        entity_type="contact",
+        entity_id=contact.id,
+        account_id=contact.account_id or old_account,
+        summary=f"Zmieniono dane osoby {contact.full_name}: " + ", ".join(after),
+        before=before,
+        after=after,
+        details={"duplicates_confirmed": [d.as_dict() for d in duplicates]} if duplicates else None,
+    )
+    return True, notices
+
+
+def record_personal_read(ctx: Ctx, contact: Contact, view: str) -> None:
+    """Log that personal data of a person was displayed (RODO: who saw what, when)."""
+    shown = [label for name, label in PERSONAL_FIELDS.items() if getattr(contact, name)]
+    record(
+        ctx,
+        "contact.personal_data_read",
+        entity_type="contact",
+        entity_id=contact.id,
+        account_id=contact.account_id,
+        summary=f"Odczyt danych osobowych: {contact.full_name} ({', '.join(shown) or 'brak danych osobowych'})",
+        details={"fields": shown, "view": view},
+    )
+
+
+def search_accounts(ctx: Ctx, text: str = "", voivodeship: str | None = None, size: str | None = None):
+    """Return companies matching a name/NIP/city search and optional filters."""
+    query = select(Account).order_by(Account.name)
+    if text:
+        like = f"%{text.strip()}%"
+        digits = "".join(ch for ch in text if ch.isdigit())
+        conditions = [Account.name.ilike(like), Account.city.ilike(like)]
+        if digits:
+            conditions.append(Account.nip.like(f"%{digits}%"))
+        query = query.where(or_(*conditions))
+    if voivodeship:
+        query = query.where(Account.voivodeship == voivodeship)
+    if size:
+        query = query.where(Account.size == size)
+    return list(ctx.session.scalars(query))

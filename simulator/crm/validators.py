@@ -1,0 +1,168 @@
+"""Polish identifiers and contact data: normalise or refuse with a clear Polish message.
+
+Pure functions shared by the CRM forms and the scenario loader. Each returns the stored (compact) form
+or raises ``InvalidValue`` with the message the user sees.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from stdnum import exceptions as stdnum_errors
+from stdnum.pl import nip as stdnum_nip
+from stdnum.pl import pesel as stdnum_pesel
+from stdnum.pl import regon as stdnum_regon
+
+
+class InvalidValue(ValueError):
+    """A value the CRM refuses; the message is Polish and meant for the user."""
+
+
+_SEPARATORS = re.compile(r"[\s\-]")
+
+
+def _digits_only(raw: str, label: str, *, allowed_prefix: str = "") -> str:
+    value = _SEPARATORS.sub("", raw or "").upper()
+    if allowed_prefix and value.startswith(allowed_prefix):
+        value = value[len(allowed_prefix) :]
+    if not value.isdigit() or not value.isascii():
+        extra = f" (dopuszczalne są spacje, myślniki i przedrostek {allowed_prefix})" if allowed_prefix else ""
+        raise InvalidValue(f"{label} może zawierać tylko cyfry{extra}.")
+    return value
+
+
+def normalise_nip(raw: str) -> str:
+    """Return the 10-digit NIP or refuse a wrong format, length or check digit."""
+    value = _digits_only(raw, "NIP", allowed_prefix="PL")
+    if len(value) != 10:
+        raise InvalidValue(f"NIP musi mieć 10 cyfr (wpisano {len(value)}).")
+    try:
+        return stdnum_nip.validate(value)
+    except stdnum_errors.InvalidChecksum as exc:
+        raise InvalidValue("NIP ma niepoprawną cyfrę kontrolną – sprawdź, czy nie ma literówki.") from exc
+    except stdnum_errors.ValidationError as exc:
+        raise InvalidValue("NIP jest niepoprawny.") from exc
+
+
+def normalise_regon(raw: str) -> str:
+    """Return the 9- or 14-digit REGON or refuse a wrong format, length or check digit."""
+    value = _digits_only(raw, "REGON")
+    if len(value) not in (9, 14):
+        raise InvalidValue(
+            f"REGON musi mieć 9 cyfr (jednostka) albo 14 cyfr (jednostka lokalna); wpisano {len(value)}."
+        )
+    try:
+        return stdnum_regon.validate(value)
+    except stdnum_errors.InvalidChecksum as exc:
+        raise InvalidValue("REGON ma niepoprawną cyfrę kontrolną – sprawdź, czy nie ma literówki.") from exc
+    except stdnum_errors.ValidationError as exc:
+        raise InvalidValue("REGON jest niepoprawny.") from exc
+
+
+def normalise_krs(raw: str) -> str:
+    """Return the 10-digit KRS number (it has no check digit)."""
+    value = _digits_only(raw, "Numer KRS")
+    if len(value) != 10:
+        raise InvalidValue(
+            f"Numer KRS musi mieć 10 cyfr (wpisano {len(value)}); uzupełnij zerami z przodu, np. 0000123456."
+        )
+    return value
+
+
+def normalise_pesel(raw: str) -> str:
+    """Return the 11-digit PESEL or refuse a wrong format, length, check digit or impossible date."""
+    value = _digits_only(raw, "PESEL")
+    if len(value) != 11:
+        raise InvalidValue(f"PESEL musi mieć 11 cyfr (wpisano {len(value)}).")
+    try:
+        return stdnum_pesel.validate(value)
+    except stdnum_errors.InvalidChecksum as exc:
+        raise InvalidValue("PESEL ma niepoprawną cyfrę kontrolną – sprawdź, czy nie ma literówki.") from exc
+    except stdnum_errors.InvalidComponent as exc:
+        raise InvalidValue("PESEL zawiera nieistniejącą datę urodzenia.") from exc
+    except stdnum_errors.ValidationError as exc:
+        raise InvalidValue("PESEL jest niepoprawny.") from exc
+
+
+def pesel_birth_date(pesel: str) -> date:
+    """Return the date of birth encoded in a valid PESEL."""
+    return stdnum_pesel.get_birth_date(pesel)
+
+
+def pesel_sex(pesel: str) -> str:
+    """Return "K" (kobieta) or "M" (mężczyzna) as encoded in a valid PESEL."""
+    return "K" if stdnum_pesel.get_gender(pesel) == "F" else "M"
+
+
+def check_pesel_birth_date(pesel: str, birth_date: date) -> None:
+    """Refuse a birth date that differs from the one encoded in the PESEL."""
+    encoded = pesel_birth_date(pesel)
+    if encoded != birth_date:
+        raise InvalidValue(
+            f"Data urodzenia zapisana w numerze PESEL ({encoded:%d.%m.%Y}) różni się od podanej daty "
+            f"urodzenia ({birth_date:%d.%m.%Y})."
+        )
+
+
+def normalise_postal_code(raw: str) -> str:
+    """Return a Polish postal code as NN-NNN."""
+    value = (raw or "").strip()
+    if re.fullmatch(r"\d{5}", value):
+        value = f"{value[:2]}-{value[2:]}"
+    if not re.fullmatch(r"\d{2}-\d{3}", value):
+        raise InvalidValue("Kod pocztowy musi mieć postać NN-NNN, np. 00-950.")
+    return value
+
+
+def normalise_pkd(raw: str) -> str:
+    """Return a PKD code as NN.NN.X (e.g. 62.01.Z)."""
+    value = (raw or "").strip().upper().replace(" ", "")
+    compact = value.replace(".", "")
+    if not re.fullmatch(r"\d{4}[A-Z]", compact):
+        raise InvalidValue("Kod PKD ma postać NN.NN.X, np. 62.01.Z.")
+    return f"{compact[:2]}.{compact[2:4]}.{compact[4]}"
+
+
+def normalise_phone(raw: str) -> str:
+    """Return a phone number as +48NNNNNNNNN (Polish) or +<digits> (other countries)."""
+    value = re.sub(r"[\s\-().]", "", raw or "")
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    if re.fullmatch(r"\d{9}", value):
+        return "+48" + value
+    if re.fullmatch(r"\+48\d{9}", value) or (re.fullmatch(r"\+\d{8,15}", value) and not value.startswith("+48")):
+        return value
+    raise InvalidValue(
+        "Numer telefonu powinien mieć 9 cyfr (np. 601 234 567) albo być numerem międzynarodowym "
+        "z prefiksem +, np. +49 30 1234567."
+    )
+
+
+MOBILE_PREFIXES = frozenset({"45", "50", "51", "53", "57", "60", "66", "69", "72", "73", "78", "79", "88"})
+
+
+def format_phone(value: str) -> str:
+    """Show a stored phone number in the usual Polish grouping (mobile 3-3-3, landline 2-3-2-2)."""
+    if value and value.startswith("+48") and len(value) == 12:
+        n = value[3:]
+        if n[:2] in MOBILE_PREFIXES:
+            return f"+48 {n[:3]} {n[3:6]} {n[6:]}"
+        return f"+48 {n[:2]} {n[2:5]} {n[5:7]} {n[7:]}"
+    return value or ""
+
+
+def format_nip(value: str | None) -> str:
+    """Show a stored NIP as NNN-NNN-NN-NN."""
+    return stdnum_nip.format(value) if value else ""
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def normalise_email(raw: str) -> str:
+    """Return a trimmed, lower-cased e-mail address or refuse an obviously wrong one."""
+    value = (raw or "").strip().lower()
+    if not _EMAIL.fullmatch(value):
+        raise InvalidValue("Adres e-mail jest niepoprawny (oczekiwano np. jan.kowalski@firma.pl).")
+    return value

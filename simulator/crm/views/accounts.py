@@ -1,0 +1,135 @@
+"""Companies (firmy): list, create, detail, edit and the timeline of every event."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from simulator.crm.enums import CompanySize, Voivodeship
+from simulator.crm.forms.accounts import AccountForm
+from simulator.crm.models import Account, ActionLogEntry, Activity, Opportunity
+from simulator.crm.services import accounts as svc
+from simulator.crm.services.common import CrmError, record
+from simulator.crm.views import choices
+from simulator.crm.views.context import bp, ctx, get_or_404, refuse, where
+
+
+def warn_duplicates(exc: svc.DuplicateWarning, form, *, entity_type: str, entity_id=None, account_id=None) -> None:
+    """Log that similar records were shown to the user before saving, and keep the log entry."""
+    g.db.rollback()
+    record(
+        ctx(),
+        "duplicate_warning",
+        entity_type=entity_type,
+        entity_id=entity_id,
+        account_id=account_id,
+        summary="Ostrzeżenie o możliwym duplikacie: "
+        + "; ".join(f"{d.name} (ten sam {d.field})" for d in exc.duplicates),
+        details={"duplicates": [d.as_dict() for d in exc.duplicates], "submitted": form.submitted(), **where()},
+    )
+    g.db.commit()
+
+
+@bp.get("/accounts/")
+def account_list():
+    """List companies, searchable by name, city or NIP and filterable by region and size."""
+    text = request.args.get("q", "")[:100]
+    voivodeship = request.args.get("voivodeship") if request.args.get("voivodeship") in set(Voivodeship) else None
+    size = request.args.get("size") if request.args.get("size") in set(CompanySize) else None
+    rows = svc.search_accounts(ctx(), text, voivodeship, size)
+    return render_template(
+        "crm/accounts/list.html",
+        accounts=rows,
+        q=text,
+        voivodeship=voivodeship,
+        size=size,
+        voivodeships=Voivodeship,
+        sizes=CompanySize,
+    )
+
+
+def _save(form: AccountForm, account: Account | None):
+    """Validate and save the form; return a redirect or None to show the form again."""
+    duplicates = []
+    if form.validate_on_submit():
+        try:
+            if account is None:
+                account = svc.create_account(ctx(), form.values(), duplicates_confirmed=form.confirm_duplicates.data)
+                message = f"Utworzono firmę „{account.name}”."
+            else:
+                changed = svc.update_account(
+                    ctx(), account, form.values(), duplicates_confirmed=form.confirm_duplicates.data
+                )
+                message = "Zapisano zmiany." if changed else "Nic nie zmieniono."
+        except svc.DuplicateWarning as exc:
+            warn_duplicates(
+                exc, form, entity_type="account", entity_id=account and account.id, account_id=account and account.id
+            )
+            duplicates = exc.duplicates
+        except CrmError as exc:
+            refuse(
+                form,
+                exc,
+                form_name="firma",
+                entity_type="account",
+                entity_id=account and account.id,
+                account_id=account and account.id,
+            )
+        else:
+            g.db.commit()
+            flash(message, "success")
+            return redirect(url_for(".account_detail", account_id=account.id)), duplicates
+    elif form.is_submitted():
+        refuse(
+            form,
+            None,
+            form_name="firma",
+            entity_type="account",
+            entity_id=account and account.id,
+            account_id=account and account.id,
+        )
+    return None, duplicates
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+def account_new():
+    """Create a company."""
+    form = AccountForm()
+    form.owner_id.choices = choices.users(empty=True)
+    if not form.is_submitted():
+        form.owner_id.data = str(ctx().me_id or "")
+    response, duplicates = _save(form, None)
+    return response or render_template("crm/accounts/form.html", form=form, account=None, duplicates=duplicates)
+
+
+@bp.get("/accounts/<int:account_id>")
+def account_detail(account_id: int):
+    """Show a company with its people, opportunities and activities."""
+    account = get_or_404(Account, account_id)
+    opportunities = g.db.scalars(
+        select(Opportunity).where(Opportunity.account_id == account.id).order_by(Opportunity.id)
+    )
+    activities = g.db.scalars(select(Activity).where(Activity.account_id == account.id).order_by(Activity.due_date))
+    return render_template(
+        "crm/accounts/detail.html", account=account, opportunities=list(opportunities), activities=list(activities)
+    )
+
+
+@bp.route("/accounts/<int:account_id>/edit", methods=["GET", "POST"])
+def account_edit(account_id: int):
+    """Edit a company."""
+    account = get_or_404(Account, account_id)
+    form = AccountForm(obj=account)
+    form.owner_id.choices = choices.users(empty=True)
+    response, duplicates = _save(form, account)
+    return response or render_template("crm/accounts/form.html", form=form, account=account, duplicates=duplicates)
+
+
+@bp.get("/accounts/<int:account_id>/timeline")
+def account_timeline(account_id: int):
+    """Show every logged event about a company, its people, opportunities and activities, newest first."""
+    account = get_or_404(Account, account_id)
+    entries = g.db.scalars(
+        select(ActionLogEntry).where(ActionLogEntry.account_id == account.id).order_by(ActionLogEntry.seq.desc())
+    )
+    return render_template("crm/accounts/timeline.html", account=account, entries=list(entries))

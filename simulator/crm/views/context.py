@@ -1,0 +1,160 @@
+"""The request around every CRM view: token → instance → session, the acting context and write refusal.
+
+A token opens exactly one instance; an unknown token is a plain 404 (nothing tells a guesser whether an
+instance exists). The candidate's token may write while the instance is not frozen; the commission's
+viewer token never writes. A refused write is logged in the instance before the 423/403 goes out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, g, request
+from sqlalchemy import select
+
+from simulator import sandbox
+from simulator.actionlog import Actor
+from simulator.crm.db import open_session
+from simulator.crm.models import CrmUser
+from simulator.crm.services.common import CrmError, Ctx, NotFoundError, record
+
+bp = Blueprint("crm", __name__, url_prefix="/i/<token>")
+
+CANDIDATE = Actor("candidate", "kandydat")
+COMMISSION = Actor("commission", "komisja (podgląd)")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FROZEN_MESSAGE = "Instancja jest zamrożona – czas na wykonanie zadań minął. Zmiany nie są już możliwe."
+READ_ONLY_MESSAGE = "To jest podgląd komisji (tylko do odczytu) – zmiany nie są możliwe."
+
+
+@bp.url_value_preprocessor
+def _pull_token(endpoint, values) -> None:
+    g.token = (values or {}).pop("token", None)
+
+
+@bp.url_defaults
+def _add_token(endpoint, values) -> None:
+    if "token" not in values and g.get("token") and current_app.url_map.is_endpoint_expecting(endpoint, "token"):
+        values["token"] = g.token
+
+
+def where() -> dict:
+    """Describe the current request without its token (tokens never go into the log)."""
+    return {"endpoint": request.endpoint, "method": request.method, "args": dict(request.view_args or {})}
+
+
+def load_instance() -> bool:
+    """Resolve the request's token to its instance and open a session on it; False if there is none."""
+    root = Path(current_app.config["SANDBOX_ROOT"])
+    found = sandbox.find_by_token(root, g.get("token") or "")
+    if found is None:
+        return False
+    instance, role = found
+    path = sandbox.instance_path(root, instance.id)
+    if not path.exists():
+        return False
+    g.instance, g.role = instance, role
+    g.db = open_session(path)
+    me_id = g.db.scalar(select(CrmUser.id).where(CrmUser.is_me))
+    actor = CANDIDATE if role == "candidate" else COMMISSION
+    g.ctx = Ctx(g.db, actor, now=datetime.now(UTC), business_date=instance.business_date, me_id=me_id)
+    return True
+
+
+@bp.before_request
+def _open_instance():
+    if not load_instance():
+        abort(404)
+    if request.method not in SAFE_METHODS and (g.instance.frozen or g.role != "candidate"):
+        _refuse_write()
+
+
+def _refuse_write():
+    reason = "frozen" if g.instance.frozen else "read_only"
+    record(
+        g.ctx,
+        "write_refused",
+        summary="Odrzucono próbę zmiany: "
+        + ("instancja zamrożona" if reason == "frozen" else "podgląd tylko do odczytu"),
+        details={**where(), "reason": reason},
+    )
+    g.db.commit()
+    if reason == "frozen":
+        abort(423, FROZEN_MESSAGE)
+    abort(403, READ_ONLY_MESSAGE)
+
+
+@bp.teardown_request
+def _close_session(exc) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+@bp.context_processor
+def _inject() -> dict:
+    instance = g.get("instance")
+    if instance is None:
+        return {}
+    return {
+        "instance": instance,
+        "role": g.role,
+        "read_only": g.role != "candidate" or instance.frozen,
+        "business_date": instance.business_date,
+    }
+
+
+def ctx() -> Ctx:
+    """Return the acting context of this request."""
+    return g.ctx
+
+
+def get_or_404(model, record_id: int):
+    """Return a record of this instance or answer 404."""
+    obj = g.db.get(model, record_id)
+    if obj is None:
+        raise NotFoundError(model.__name__)
+    return obj
+
+
+def show_notices(notices) -> None:
+    """Flash every notice a service returned (nothing changes silently)."""
+    for notice in notices:
+        flash(notice, "info")
+
+
+def refuse(
+    form,
+    exc: CrmError | None,
+    *,
+    form_name: str,
+    entity_type: str,
+    entity_id=None,
+    account_id=None,
+    flash_unplaced: bool = True,
+) -> None:
+    """Log a refused form (validation errors or a broken rule), attach the errors to it, and commit the log.
+
+    A message that belongs to no field of the form is flashed, unless the view reports it itself.
+    """
+    g.db.rollback()
+    errors = dict(form.errors) if exc is None else exc.field_errors or {"_": [exc.message]}
+    if exc is not None:
+        for name, messages in exc.field_errors.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*list(field.errors or []), *messages]
+        placed = exc.field_errors and all(hasattr(form, n) for n in exc.field_errors)
+        if flash_unplaced and not placed:
+            flash(exc.message, "danger")
+    record(
+        g.ctx,
+        "validation_error",
+        entity_type=entity_type,
+        entity_id=entity_id,
+        account_id=account_id,
+        summary=f"Błąd walidacji ({form_name}): " + "; ".join(m for ms in errors.values() for m in ms),
+        details={"form": form_name, "errors": errors, "submitted": form.submitted(), **where()},
+    )
+    g.db.commit()

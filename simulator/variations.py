@@ -1,0 +1,91 @@
+"""Deterministic per-seed variations of a provisioned instance (names, amounts, dates).
+
+The same scenario and seed always give the same instance; different seeds give candidates sitting side
+by side different numbers and names, so copying a neighbour's answer does not work. The rules come from
+the scenario's ``variations`` section; targets are a closed list mapped to columns here.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import unicodedata
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from simulator.scenario import Scenario
+
+AMOUNT_TARGETS = {"opportunity.value": ("opportunity", "value"), "product.net_price": ("product", "net_price")}
+DATE_TARGETS = {
+    "opportunity.expected_close": ("opportunity", "expected_close"),
+    "activity.due_date": ("activity", "due_date"),
+}
+
+
+def rng_for(scenario_id: str, seed: int) -> random.Random:
+    """Return the deterministic generator of one (scenario, seed) pair."""
+    # a simulation stream, not a secret: string seeding is stable across processes and versions
+    return random.Random(f"{scenario_id}:{seed}")  # noqa: S311
+
+
+def apply_variations(conn: sqlite3.Connection, scenario: Scenario, seed: int) -> None:
+    """Vary amounts, dates and person names of a fresh copy of the template in place."""
+    rules = scenario.variations
+    rng = rng_for(scenario.id, seed)
+    for rule in rules.get("amounts", []):
+        _vary_amounts(
+            conn, rng, *AMOUNT_TARGETS[rule["target"]], spread=rule["spread_percent"], round_to=rule["round_to"]
+        )
+    for rule in rules.get("dates", []):
+        _shift_dates(conn, rng, *DATE_TARGETS[rule["target"]], rule["shift_days"])
+    if "contact_names" in rules:
+        _rename_contacts(conn, rng, scenario, rules["contact_names"])
+
+
+def _vary_amounts(conn, rng, table: str, column: str, *, spread: int, round_to: float) -> None:
+    step = int((Decimal(str(round_to)) * 100).to_integral_value(rounding=ROUND_HALF_UP)) or 1
+    rows = conn.execute(f"SELECT id, {column} FROM {table} ORDER BY id").fetchall()  # noqa: S608  (fixed names)
+    updates = []
+    for row_id, grosze in rows:
+        factor = 1 + rng.uniform(-spread, spread) / 100
+        varied = round(grosze * factor / step) * step
+        updates.append((max(varied, step) if grosze else 0, row_id))
+    conn.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?", updates)  # noqa: S608
+
+
+def _shift_dates(conn, rng, table: str, column: str, days: int) -> None:
+    rows = conn.execute(f"SELECT id, {column} FROM {table} ORDER BY id").fetchall()  # noqa: S608
+    updates = []
+    for row_id, value in rows:
+        shift = rng.randint(-days, days)
+        if value:
+            updates.append(((date.fromisoformat(value) + timedelta(days=shift)).isoformat(), row_id))
+    conn.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?", updates)  # noqa: S608
+
+
+def ascii_fold(text: str) -> str:
+    """Return lower-case ASCII for an e-mail local part (Łukasz Żółć → lukasz, zolc)."""
+    text = text.replace("ł", "l").replace("Ł", "L")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if ch.isascii() and (ch.isalnum() or ch == "-")).lower()
+
+
+def _rename_contacts(conn, rng, scenario: Scenario, pools: dict) -> None:
+    contacts = scenario.seed.get("contacts", [])
+    keep = set(pools.get("keep", []))
+    for sex, pool_name in (("K", "female"), ("M", "male")):
+        ids = [i for i, item in enumerate(contacts, start=1) if item.get("sex") == sex and item["key"] not in keep]
+        if not ids:
+            continue
+        pool = pools[pool_name]
+        firsts = rng.sample(pool["first_names"], len(ids))
+        lasts = rng.sample(pool["last_names"], len(ids))
+        updates = []
+        for contact_id, first, last in zip(ids, firsts, lasts, strict=True):
+            email = contacts[contact_id - 1].get("email") or ""
+            if pools.get("email_from_name") and email:
+                email = f"{ascii_fold(first)}.{ascii_fold(last)}@{email.rsplit('@', 1)[1].lower()}"
+            elif email:
+                email = email.strip().lower()
+            updates.append((first, last, email, contact_id))
+        conn.executemany("UPDATE contact SET first_name = ?, last_name = ?, email = ? WHERE id = ?", updates)

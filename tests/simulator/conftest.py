@@ -1,0 +1,151 @@
+"""Fixtures for the simulator: a temporary sandbox root, the sim app and a helper to drive one instance.
+
+The practice template is built once per test run and copied into each test's root, so a test pays for
+a file copy, not for seeding.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from simulator import api, create_sim_app, registry, sandbox
+from simulator.scenario import load_scenario
+
+
+class StrictClient(FlaskClient):
+    """A test client for which any 5xx answer is a test failure."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.status_code >= 500:
+            raise AssertionError(f"server error {response.status_code} for {args[0] if args else kwargs}")
+        return response
+
+
+@pytest.fixture(scope="session")
+def built_templates(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sim-templates")
+    sandbox.build_template(load_scenario("practice"), root)
+    registry.close_all()
+    return root / "templates"
+
+
+@pytest.fixture
+def sandbox_root(tmp_path, built_templates) -> Path:
+    root = tmp_path / "sandboxes"
+    shutil.copytree(built_templates, root / "templates")
+    yield root
+    registry.close_all()
+
+
+def _sim_app(root: Path, **config) -> Flask:
+    app = create_sim_app({"TESTING": True, "SANDBOX_ROOT": str(root), "WTF_CSRF_ENABLED": False, **config})
+    app.test_client_class = StrictClient
+    return app
+
+
+@pytest.fixture
+def sim_app(sandbox_root) -> Flask:
+    return _sim_app(sandbox_root)
+
+
+@pytest.fixture
+def csrf_sim_app(sandbox_root) -> Flask:
+    """The simulator with CSRF protection on, as in production."""
+    return _sim_app(sandbox_root, WTF_CSRF_ENABLED=True)
+
+
+class Crm:
+    """Drive one instance over HTTP with one of its tokens, and look inside its database."""
+
+    def __init__(self, client: FlaskClient, info: api.InstanceInfo, root: Path, *, viewer: bool = False) -> None:
+        self.client, self.info, self.root = client, info, root
+        self.token = info.viewer_token if viewer else info.token
+
+    def url(self, path: str = "") -> str:
+        return f"/i/{self.token}/{path.lstrip('/')}"
+
+    def get(self, path: str = "", **kwargs):
+        return self.client.get(self.url(path), **kwargs)
+
+    def post(self, path: str, data: dict | None = None, **kwargs):
+        return self.client.post(self.url(path), data=data or {}, **kwargs)
+
+    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
+        with closing(sqlite3.connect(sandbox.instance_path(self.root, self.info.instance_id))) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def one(self, query: str, params: tuple = ()):
+        rows = self.sql(query, params)
+        assert len(rows) == 1, rows
+        return rows[0][0] if len(rows[0]) == 1 else rows[0]
+
+    def log(self, action: str | None = None) -> list[dict]:
+        entries = api.timeline(self.info.instance_id, root=self.root)
+        return [e for e in entries if action is None or e["action"] == action]
+
+
+@pytest.fixture
+def provision(sandbox_root):
+    """Provision practice instances in the test's root: ``provision(candidate_key, seed)``."""
+
+    def make(candidate_key: str = "kandydat-A", seed: int = 1) -> api.InstanceInfo:
+        return api.provision("practice", candidate_key, seed, root=sandbox_root)
+
+    return make
+
+
+@pytest.fixture
+def crm(sim_app, provision, sandbox_root) -> Crm:
+    """The candidate's view of a fresh practice instance."""
+    return Crm(sim_app.test_client(), provision(), sandbox_root)
+
+
+def text_of(response) -> str:
+    """Return a page's visible text with tags removed and whitespace squeezed."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+# Values for every URL argument of the CRM's routes, all existing in the practice seed.
+ROUTE_ARGS = {
+    "account_id": 1,
+    "contact_id": 1,
+    "product_id": 1,
+    "pipeline_id": 1,
+    "stage_id": 1,
+    "opportunity_id": 1,
+    "activity_id": 1,
+}
+
+
+def crm_rules(app: Flask, method: str):
+    """Return the CRM's URL rules accepting ``method``."""
+    return sorted(
+        (r for r in app.url_map.iter_rules() if r.endpoint.startswith("crm.") and method in r.methods),
+        key=lambda r: r.endpoint,
+    )
+
+
+def rule_path(rule, **overrides) -> str:
+    """Return the path of a CRM rule below ``/i/<token>/`` with seed ids filled in."""
+    values = {**ROUTE_ARGS, **overrides}
+    path = rule.rule.removeprefix("/i/<token>/")
+    for name in rule.arguments - {"token"}:
+        path = re.sub(rf"<(?:int:)?{name}>", str(values[name]), path)
+    return path
+
+
+@pytest.fixture
+def app_config(app_config, sandbox_root) -> dict:
+    """The platform's settings, with the simulator's sandboxes in the test's own folder."""
+    return {**app_config, "SIMULATOR_SANDBOX_ROOT": str(sandbox_root)}

@@ -1,0 +1,173 @@
+"""Sandboxes: provision from a cached template, per-seed variation, freeze, reset and destroy."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import date
+
+import pytest
+
+from simulator import api, registry, sandbox
+from simulator.errors import InstanceFrozen, SimulatorError, UnknownInstance
+from simulator.scenario import load_scenario
+
+
+def _rows(root, instance_id, query):
+    with closing(sqlite3.connect(sandbox.instance_path(root, instance_id))) as conn:
+        return conn.execute(query).fetchall()
+
+
+def test_provision_creates_an_instance_file_and_a_registry_record(provision, sandbox_root):
+    info = provision("kandydat-A", 7)
+    assert sandbox.instance_path(sandbox_root, info.instance_id).exists()
+    assert info.url_path == f"/sim/i/{info.token}/"
+    assert info.viewer_url_path == f"/sim/i/{info.viewer_token}/"
+    assert info.token != info.viewer_token and len(info.token) == 32
+    record = sandbox.get_record(sandbox_root, info.instance_id)
+    assert (record.scenario, record.candidate_key, record.seed) == ("practice", "kandydat-A", 7)
+    assert record.business_date == date(2026, 3, 16) and record.frozen_at is None
+    assert record.created_at.tzinfo is not None
+
+
+def test_registry_stores_only_token_digests(provision, sandbox_root):
+    info = provision()
+    registry.close_all()  # flush the WAL into the file we read raw
+    raw = b"".join(p.read_bytes() for p in sandbox_root.glob("registry.sqlite3*"))
+    assert info.token.encode() not in raw and info.viewer_token.encode() not in raw
+    assert registry.token_digest(info.token).encode() in raw
+
+
+def test_instance_knows_its_scenario_seed_and_frozen_business_date(provision, sandbox_root):
+    info = provision("k", 3)
+    meta = dict(_rows(sandbox_root, info.instance_id, "SELECT key, value FROM instance_meta"))
+    assert meta["business_date"] == "2026-03-16"
+    assert (meta["seed"], meta["instance_id"], meta["scenario_id"]) == ("3", info.instance_id, "practice")
+    first = api.timeline(info.instance_id, root=sandbox_root)[0]
+    assert (first["seq"], first["action"], first["actor_kind"]) == (1, "instance.provisioned", "system")
+
+
+def test_template_is_built_once_and_reused(sandbox_root):
+    scenario = load_scenario("practice")
+    template = sandbox.build_template(scenario, sandbox_root)
+    stamp = template.stat().st_mtime_ns
+    api.provision("practice", "a", 1, root=sandbox_root)
+    api.provision("practice", "b", 2, root=sandbox_root)
+    assert sandbox.build_template(scenario, sandbox_root) == template
+    assert template.stat().st_mtime_ns == stamp
+    assert len(list((sandbox_root / "templates").glob("*.sqlite3"))) == 1
+
+
+def test_a_changed_scenario_file_gets_a_new_template(sandbox_root, tmp_path):
+    source = load_scenario("practice").path.read_text(encoding="utf-8")
+    folder = tmp_path / "bank" / "practice"
+    folder.mkdir(parents=True)
+    (folder / "scenario.yaml").write_text(source, encoding="utf-8")
+    first = sandbox.build_template(load_scenario("practice", tmp_path / "bank"), sandbox_root)
+    (folder / "scenario.yaml").write_text(source.replace("business_date: 2026-03-16", "business_date: 2026-03-17"))
+    second = sandbox.build_template(load_scenario("practice", tmp_path / "bank"), sandbox_root)
+    assert first != second and first.exists() and second.exists()
+
+
+def test_same_seed_gives_the_same_instance_and_different_seeds_differ(provision, sandbox_root):
+    query = "SELECT value, expected_close FROM opportunity ORDER BY id"
+    names = "SELECT first_name, last_name, email FROM contact ORDER BY id"
+    a, b, c = provision("a", 11), provision("b", 11), provision("c", 12)
+    assert _rows(sandbox_root, a.instance_id, query) == _rows(sandbox_root, b.instance_id, query)
+    assert _rows(sandbox_root, a.instance_id, names) == _rows(sandbox_root, b.instance_id, names)
+    assert _rows(sandbox_root, a.instance_id, query) != _rows(sandbox_root, c.instance_id, query)
+    assert _rows(sandbox_root, a.instance_id, names) != _rows(sandbox_root, c.instance_id, names)
+
+
+def test_variation_keeps_values_plausible(provision, sandbox_root):
+    info = provision("a", 99)
+    seed = {o["key"]: o for o in load_scenario("practice").seed["opportunities"]}
+    values = [v for (v,) in _rows(sandbox_root, info.instance_id, "SELECT value FROM opportunity ORDER BY id")]
+    for grosze, item in zip(values, seed.values(), strict=True):
+        assert grosze % 10000 == 0  # rounded to 100 zł
+        assert 0.75 * item["value"] * 100 <= grosze <= 1.25 * item["value"] * 100
+    kept = _rows(sandbox_root, info.instance_id, "SELECT first_name, last_name FROM contact WHERE id = 3")
+    assert kept == [("Anna", "Mazur")]  # named in her company's name, so never varied
+    emails = _rows(sandbox_root, info.instance_id, "SELECT first_name, last_name, email FROM contact WHERE id = 1")
+    _, _, email = emails[0]
+    assert email.endswith("@techbud.pl") and email.isascii()
+
+
+def test_destroy_removes_the_file_and_the_tokens(sim_app, provision, sandbox_root):
+    info = provision()
+    client = sim_app.test_client()
+    assert client.get(f"/i/{info.token}/").status_code == 200
+    api.destroy(info.instance_id, root=sandbox_root)
+    assert not sandbox.instance_path(sandbox_root, info.instance_id).exists()
+    assert client.get(f"/i/{info.token}/").status_code == 404
+    assert client.get(f"/i/{info.viewer_token}/").status_code == 404
+    with pytest.raises(UnknownInstance):
+        api.destroy(info.instance_id, root=sandbox_root)
+    with pytest.raises(UnknownInstance):
+        api.timeline(info.instance_id, root=sandbox_root)
+
+
+def test_reset_restores_the_start_state_and_keeps_the_log(crm):
+    start = crm.sql("SELECT * FROM account ORDER BY id")
+    start_opps = crm.sql("SELECT id, value, stage_id, status FROM opportunity ORDER BY id")
+    crm.post("accounts/1/edit", {"name": "Zmieniona nazwa", "data_source": "targi", "owner_id": "1"})
+    crm.post("opportunities/4/move", {"target": "lost", "loss_reason": "cena"})
+    assert crm.one("SELECT name FROM account WHERE id = 1") == "Zmieniona nazwa"
+    before_reset = crm.log()
+    api.reset(crm.info.instance_id, actor="operator@osrodek.pl", reason="awaria przeglądarki", root=crm.root)
+    assert crm.sql("SELECT * FROM account ORDER BY id") == start
+    assert crm.sql("SELECT id, value, stage_id, status FROM opportunity ORDER BY id") == start_opps
+    after = crm.log()
+    assert after[: len(before_reset)] == before_reset  # nothing the candidate did is forgotten
+    last = after[-1]
+    assert (last["action"], last["actor_kind"], last["actor_label"]) == (
+        "instance.reset",
+        "system",
+        "operator@osrodek.pl",
+    )
+    assert last["details"]["reason"] == "awaria przeglądarki"
+    assert api.verify_log(crm.info.instance_id, root=crm.root) == (True, None)
+    assert crm.get("accounts/1").status_code == 200
+
+
+def test_reset_needs_a_reason_and_an_actor(provision, sandbox_root):
+    info = provision()
+    with pytest.raises(SimulatorError, match="powód"):
+        api.reset(info.instance_id, actor="operator", reason="  ", root=sandbox_root)
+    with pytest.raises(SimulatorError, match="kto"):
+        api.reset(info.instance_id, actor="", reason="awaria", root=sandbox_root)
+
+
+def test_frozen_instance_cannot_be_reset(provision, sandbox_root):
+    info = provision()
+    api.freeze(info.instance_id, root=sandbox_root)
+    with pytest.raises(InstanceFrozen):
+        api.reset(info.instance_id, actor="operator", reason="prośba", root=sandbox_root)
+
+
+def test_freeze_is_idempotent_and_logged_once(provision, sandbox_root):
+    info = provision()
+    first = api.freeze(info.instance_id, root=sandbox_root)
+    assert api.freeze(info.instance_id, root=sandbox_root) == first
+    frozen = [e for e in api.timeline(info.instance_id, root=sandbox_root) if e["action"] == "instance.frozen"]
+    assert len(frozen) == 1
+
+
+def test_unknown_instance_and_bad_arguments_are_refused(sandbox_root):
+    with pytest.raises(UnknownInstance):
+        api.freeze("nie-ma-takiej", root=sandbox_root)
+    with pytest.raises(SimulatorError):
+        api.provision("practice", "", 1, root=sandbox_root)
+    with pytest.raises(SimulatorError):
+        api.provision("practice", "k", "1", root=sandbox_root)  # type: ignore[arg-type]
+    with pytest.raises(api.ContentError):
+        api.provision("nie-ma-scenariusza", "k", 1, root=sandbox_root)
+    with pytest.raises(api.ContentError):
+        api.provision("../../etc", "k", 1, root=sandbox_root)
+    assert [p.name for p in sandbox_root.glob("*.sqlite3")] == ["registry.sqlite3"]  # no half-made instance
+
+
+def test_root_defaults_to_the_sim_app_config(sim_app, sandbox_root):
+    with sim_app.app_context():
+        info = api.provision("practice", "k", 1)
+    assert sandbox.instance_path(sandbox_root, info.instance_id).exists()

@@ -1,0 +1,153 @@
+"""Scenario files: the practice scenario is complete and valid; broken files are refused with located errors."""
+
+from __future__ import annotations
+
+import pytest
+from stdnum.pl import nip, pesel, regon
+
+from simulator.content import ContentError
+from simulator.crm.enums import Voivodeship
+from simulator.scenario import load_scenario, load_scenario_file
+
+
+@pytest.fixture
+def practice():
+    return load_scenario("practice")
+
+
+def test_practice_scenario_has_the_required_seed_data(practice):
+    seed = practice.seed
+    assert 8 <= len(seed["accounts"]) <= 12
+    assert len(seed["products"]) >= 6
+    assert len(seed["pipelines"]) == 1 and 5 <= len(seed["pipelines"][0]["stages"]) <= 6
+    assert any(s.get("required_activities") for s in seed["pipelines"][0]["stages"])
+    assert len(seed["opportunities"]) >= 3 and len(seed["activities"]) >= 3
+    assert str(practice.business_date) == "2026-03-16"
+    assert {p["vat_rate"] for p in seed["products"]} >= {"23", "5", "zw"}
+
+
+def test_practice_identifiers_have_valid_checksums(practice):
+    for account in practice.seed["accounts"]:
+        assert nip.is_valid(account["nip"]), account["key"]
+        assert regon.is_valid(account["regon"]), account["key"]
+        assert account.get("krs", "0" * 10).isdigit() and len(account.get("krs", "0" * 10)) == 10
+        assert account["voivodeship"] in set(Voivodeship)
+    people = [c for c in practice.seed["contacts"] if c.get("pesel")]
+    assert people
+    for person in people:
+        assert pesel.is_valid(person["pesel"])
+        assert str(pesel.get_birth_date(person["pesel"])) == person["birth_date"]
+
+
+def _scenario(tmp_path, text: str):
+    folder = tmp_path / "broken"
+    folder.mkdir(exist_ok=True)
+    path = folder / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL = """\
+id: broken
+title: Test
+kind: practice
+business_date: 2026-03-16
+users:
+  - {key: ja, name: Ja, me: true}
+seed:
+  accounts:
+    - key: firma
+      name: Firma
+      nip: "__NIP__"
+      data_source: targi
+      owner: __OWNER__
+"""
+
+
+def minimal(nip: str = "779-463-05-39", owner: str = "ja") -> str:
+    return MINIMAL.replace("__NIP__", nip).replace("__OWNER__", owner)
+
+
+def _errors(path) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        load_scenario_file(path, expected_id="broken")
+    return [str(e) for e in caught.value.errors]
+
+
+def test_minimal_scenario_loads(tmp_path):
+    path = _scenario(tmp_path, minimal("779-463-05-39", "ja"))
+    assert load_scenario_file(path, expected_id="broken").id == "broken"
+
+
+def test_invalid_nip_is_reported_at_its_line(tmp_path):
+    path = _scenario(tmp_path, minimal("779-463-05-38", "ja"))
+    assert _errors(path) == [
+        f"{path}:11: seed/accounts/0/nip: NIP ma niepoprawną cyfrę kontrolną – sprawdź, czy nie ma literówki."
+    ]
+
+
+def test_unknown_reference_is_reported_at_its_line(tmp_path):
+    path = _scenario(tmp_path, minimal("779-463-05-39", "ktos"))
+    assert _errors(path) == [f"{path}:13: seed/accounts/0/owner: nie ma użytkownika o kluczu „ktos”"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda t: t.replace("kind: practice", "kind: zabawa"), "kind: niedozwolona wartość 'zabawa'"),
+        (lambda t: t.replace("title: Test\n", ""), "brak wymaganego pola: „title”"),
+        (lambda t: t.replace("id: broken", "id: inny"), "różni się od nazwy folderu"),
+        (lambda t: t.replace("me: true", "me: false"), "dokładnie jeden użytkownik"),
+        (lambda t: t.replace("business_date: 2026-03-16", "business_date: 2026-02-30"), "niepoprawna data"),
+        (lambda t: t + "tasks: []\n", "nieznane pole: „tasks”"),
+        (
+            lambda t: t.replace(
+                "      data_source: targi\n", "      data_source: targi\n      data_source: polecenie\n"
+            ),
+            "klucz „data_source” powtórzony",
+        ),
+        (lambda t: t.replace("name: Firma", "name: [Firma"), "niepoprawny YAML"),
+        (lambda t: t.replace('nip: "779-463-05-39"', "nip: 7794630539"), "oczekiwano: tekst"),
+    ],
+)
+def test_malformed_scenarios_are_refused_with_located_errors(tmp_path, change, expected):
+    path = _scenario(tmp_path, change(minimal("779-463-05-39", "ja")))
+    errors = _errors(path)
+    assert any(expected in e for e in errors), errors
+    assert all(e.startswith(f"{path}:") for e in errors), errors
+
+
+def test_pesel_must_match_birth_date_and_sex_in_seed(tmp_path):
+    text = (
+        minimal("779-463-05-39", "ja")
+        + """\
+  contacts:
+    - {key: anna, first_name: Anna, last_name: Mazur, sex: M, pesel: "79051498720", birth_date: 1979-05-15,
+       data_source: ceidg}
+"""
+    )
+    errors = _errors(_scenario(tmp_path, text))
+    assert any("seed/contacts/0/birth_date: Data urodzenia zapisana w numerze PESEL (14.05.1979)" in e for e in errors)
+    assert any("seed/contacts/0/sex: płeć „M” nie zgadza się z numerem PESEL" in e for e in errors)
+
+
+def test_lost_opportunity_needs_a_loss_reason_in_seed(tmp_path):
+    text = (
+        minimal("779-463-05-39", "ja")
+        + """\
+  pipelines:
+    - key: p
+      name: Lejek
+      stages: [{key: a, name: A, probability: 10}]
+  opportunities:
+    - {key: o, name: Szansa, account: firma, value: 100, pipeline: p, stage: b, owner: ja, status: przegrana}
+"""
+    )
+    errors = _errors(_scenario(tmp_path, text))
+    assert any("seed/opportunities/0/stage: lejek „p” nie ma etapu „b”" in e for e in errors)
+    assert any("seed/opportunities/0/loss_reason: przegrana szansa musi mieć powód utraty" in e for e in errors)
+
+
+def test_missing_file_is_a_located_error(tmp_path):
+    with pytest.raises(ContentError, match="plik scenariusza nie istnieje"):
+        load_scenario_file(tmp_path / "nie-ma" / "scenario.yaml")
