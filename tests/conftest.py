@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 from examplatform import create_app
 from examplatform.core.clock import utcnow
@@ -180,6 +183,42 @@ def today() -> date:
 @pytest.fixture
 def fixed_now() -> datetime:
     return datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+
+@pytest.fixture
+def live_server(database_uri) -> Iterator[LiveServer]:
+    """Serve the real app (CSRF on, demo data loaded) on a free loopback port."""
+    app = create_app(
+        {
+            "TESTING": False,
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "RATELIMIT_ENABLED": False,
+            "THEORY_HEARTBEAT_MS": 1000,
+        }
+    )
+    with app.app_context():
+        from examplatform.demo import load_demo
+        from examplatform.qualification.services import current_qualification
+
+        load_demo(now=utcnow(), qualification=current_qualification())
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
 
 
 # --- CI: a skipped test is a failure -------------------------------------------------------------

@@ -51,6 +51,7 @@ EXPECTED: dict[str, object] = {
     "sessions.release_results": WRITE_INSTITUTION,
     "sessions.evidence_view": RESULT_READERS,
     "sessions.evidence_json": RESULT_READERS,
+    "sessions.evidence_pdf": RESULT_READERS,
     "theory.result": CANDIDATE,
     "theory.index": CANDIDATE,
     "theory.take": CANDIDATE,

@@ -327,3 +327,17 @@ def paper_entry(session_id: int, attempt_id: int):
         resolution_form=resolution_form,
         positions=positions,
     ), status
+
+
+@bp.route("/<int:session_id>/attempts/<int:attempt_id>/evidence.pdf")
+@role_required(*RESULT_READERS)
+def evidence_pdf(session_id: int, attempt_id: int):
+    from examplatform.theory.paper import render_pdf
+
+    pack = _evidence_of(session_id, attempt_id)
+    data = render_pdf(render_template("sessions/evidence_pdf.html", pack=pack))
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=dowody-{pack['form']['code']}.pdf"},
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from examplatform.audit.services import canonical_json, record
@@ -29,8 +29,21 @@ class AttemptClosed(Conflict):
 
 
 def locked(attempt_id: int) -> Attempt:
-    """Load an attempt for change, holding its row lock on PostgreSQL (SQLite serialises writers anyway)."""
-    attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+    """Load an attempt for change, holding its lock until the commit, and read it afresh.
+
+    PostgreSQL: a row lock (SELECT … FOR UPDATE). SQLite: a no-op UPDATE as the transaction's first
+    statement takes the database write lock before anything is read, so concurrent requests for the same
+    attempt (a double-clicked submit, racing saves) run one after another on fresh data.
+    """
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Attempt).where(Attempt.id == attempt_id).values(last_seq=Attempt.last_seq))
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, (Attempt, Answer)):
+            session.expire(obj)
+    attempt = session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id).with_for_update().execution_options(populate_existing=True)
+    )
     if attempt is None:
         raise NotFound(_("Nie ma takiego podejścia do testu."))
     return attempt

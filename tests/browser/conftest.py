@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
-from examplatform import create_app
-from examplatform.core.clock import utcnow
-from examplatform.extensions import db
 from tests.conftest import PROJECT_ROOT, _flag
 
 CHROMIUM_FLAGS = [
@@ -53,42 +46,6 @@ def browser(chromium_executable) -> Iterator:
         browser = playwright.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
-
-
-@dataclass
-class LiveServer:
-    url: str
-    app: Flask
-
-
-@pytest.fixture
-def live_server(database_uri) -> Iterator[LiveServer]:
-    """Serve the real app (CSRF on, demo data loaded) on a free loopback port."""
-    app = create_app(
-        {
-            "TESTING": False,
-            "SQLALCHEMY_DATABASE_URI": database_uri,
-            "RATELIMIT_ENABLED": False,
-            "THEORY_HEARTBEAT_MS": 1000,
-        }
-    )
-    with app.app_context():
-        from examplatform.demo import load_demo
-        from examplatform.qualification.services import current_qualification
-
-        load_demo(now=utcnow(), qualification=current_qualification())
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

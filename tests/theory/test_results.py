@@ -1,9 +1,11 @@
 """Results for staff, their release, the candidate's view, and the evidence pack."""
 
+import io
 import json
 from datetime import timedelta
 
 import pytest
+from pypdf import PdfReader
 
 from examplatform.auth.models import Role
 from examplatform.bank.items import ItemType
@@ -90,6 +92,10 @@ def test_evidence_pack_has_everything_for_an_appeal(csrf_app, client, auth, prep
     assert [a["action"] for a in pack["operator_actions"]][:1] == ["theory.attempt_started"]
     html = client.get(url).get_data(as_text=True)
     assert 'data-testid="reproduces">tak' in html
+    pdf = client.get(url + ".pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert attempt.form.code in text and "Dziennik odpowiedzi (40)" in text
 
 
 def test_evidence_of_a_foreign_session_is_refused(csrf_app, client, auth, prepared, finished, factories):
