@@ -3,6 +3,19 @@
 from examplatform.audit.models import AuditEntry  # noqa: F401
 from examplatform.auth.models import PasswordResetToken, RoleAssignment, User  # noqa: F401
 from examplatform.bank.models import ItemReview, ItemVersion  # noqa: F401
+from examplatform.commission.models import (  # noqa: F401
+    AgreedScore,
+    Commission,
+    CommissionMember,
+    ConflictMeasure,
+    CriterionScore,
+    Decision,
+    DecisionConfirmation,
+    Declaration,
+    MemberSubmission,
+    ScoreSheet,
+    TrainingRecord,
+)
 from examplatform.institutions.models import (  # noqa: F401
     EvidenceDocument,
     ExperiencePeriod,

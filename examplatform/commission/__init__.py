@@ -1,0 +1,1 @@
+"""The validation commission (komisja walidacyjna): composition, conflicts of interest, scoring, decisions."""
