@@ -137,6 +137,7 @@ def register(app: Flask) -> None:
     from examplatform.audit.views import bp as audit_bp
     from examplatform.auth.views import bp as auth_bp
     from examplatform.bank.views import bp as bank_bp
+    from examplatform.commission.views import bp as commission_bp
     from examplatform.institutions.views import bp as institutions_bp
     from examplatform.main.views import bp as main_bp
     from examplatform.notifications.views import bp as notifications_bp
@@ -154,6 +155,7 @@ def register(app: Flask) -> None:
         notifications_bp,
         bank_bp,
         theory_bp,
+        commission_bp,
     ):
         app.register_blueprint(blueprint)
     _register_error_handlers(app)

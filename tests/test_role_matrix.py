@@ -53,6 +53,15 @@ EXPECTED: dict[str, object] = {
     "sessions.evidence_json": RESULT_READERS,
     "sessions.evidence_pdf": RESULT_READERS,
     "theory.result": CANDIDATE,
+    "commission.session_view": RESULT_READERS,
+    "commission.appoint": WRITE_INSTITUTION,
+    "commission.roster": WRITE_INSTITUTION,
+    "commission.declare": frozenset({A.COMMISSION_MEMBER}),
+    "commission.sheet_view": RESULT_READERS,
+    "commission.save_scores": frozenset({A.COMMISSION_MEMBER}),
+    "commission.agree": frozenset({A.COMMISSION_MEMBER}),
+    "commission.decision": frozenset({A.COMMISSION_MEMBER}),
+    "commission.confirm": frozenset({A.COMMISSION_MEMBER}),
     "theory.index": CANDIDATE,
     "theory.take": CANDIDATE,
     "theory.start": CANDIDATE,
@@ -132,6 +141,26 @@ def world(factories):
     version = factories.item_version()
     session = factories.session(institution, [users[Role.CANDIDATE]])
     attempt = factories.attempt(session, users[Role.CANDIDATE])
+    from examplatform.commission.models import Commission, CommissionMember, Declaration
+
+    commission = Commission(session=session)
+    factories.db.session.add_all(
+        [
+            commission,
+            CommissionMember(
+                commission=commission,
+                user=users[Role.COMMISSION_MEMBER],
+                eligibility="test",
+                appointed_at=factories.now,
+            ),
+            Declaration(
+                session_id=session.id,
+                user_id=users[Role.COMMISSION_MEMBER].id,
+                statement="test",
+                confirmed_at=factories.now,
+            ),
+        ]
+    )
     factories.db.session.commit()
     params = {
         "institution_id": institution.id,
@@ -143,6 +172,7 @@ def world(factories):
         "session_id": session.id,
         "attempt_id": attempt.id,
         "document": "booklet",
+        "enrolment_id": session.enrolments[0].id,
     }
     return users, params
 

@@ -59,7 +59,7 @@ def scorers(sheet: ScoreSheet) -> list[User]:
     return [m.user for m in commission_of(session).members if conflict_reason(session, m.user, candidate) is None]
 
 
-def _submitted(sheet: ScoreSheet) -> dict[int, datetime]:
+def submissions(sheet: ScoreSheet) -> dict[int, datetime]:
     return {
         s.member_id: s.submitted_at
         for s in db.session.scalars(select(MemberSubmission).where(MemberSubmission.sheet_id == sheet.id))
@@ -102,7 +102,7 @@ def _guard_member(sheet: ScoreSheet, member: User, *, qualification: Qualificati
                 names=names,
             )
         )
-    if _decision(sheet) is not None and _decision(sheet).locked_at is not None:
+    if decision_of(sheet) is not None and decision_of(sheet).locked_at is not None:
         raise Conflict(_("Decyzja jest zatwierdzona; oceny nie można już zmieniać."))
 
 
@@ -126,7 +126,7 @@ def score(
     if not met and not comment.strip():
         raise DomainError(_("Przy ocenie „nie spełnia” komentarz jest wymagany (%(code)s).", code=criterion))
     current = _latest(sheet, member.id).get(criterion)
-    if member.id in _submitted(sheet):
+    if member.id in submissions(sheet):
         if not reason.strip():
             raise DomainError(_("Oceny są już przesłane: zmiana wymaga podania powodu."))
         entry = CriterionScore(
@@ -170,7 +170,7 @@ def score(
 def submit(sheet: ScoreSheet, member: User, *, now: datetime, qualification: Qualification) -> MemberSubmission:
     """Submit (freeze) the member's independent scores: every S and I criterion must be scored."""
     _guard_member(sheet, member, qualification=qualification, now=now)
-    if member.id in _submitted(sheet):
+    if member.id in submissions(sheet):
         raise Conflict(_("Oceny tego kandydata zostały już przesłane."))
     missing = [c for c in scored_criteria(qualification) if c not in _latest(sheet, member.id)]
     if missing:
@@ -190,7 +190,7 @@ def submit(sheet: ScoreSheet, member: User, *, now: datetime, qualification: Qua
 
 
 def all_submitted(sheet: ScoreSheet) -> bool:
-    done = _submitted(sheet)
+    done = submissions(sheet)
     people = scorers(sheet)
     return len(people) >= 2 and all(u.id in done for u in people)
 
@@ -205,7 +205,7 @@ def visible_scores(sheet: ScoreSheet, viewer: User) -> dict[int, dict[str, Crite
 def independent_scores(sheet: ScoreSheet) -> dict[int, dict[str, bool]]:
     """Each scorer's scores as submitted (before any revision or agreement) — for agreement statistics."""
     result = {}
-    for member_id, submitted_at in _submitted(sheet).items():
+    for member_id, submitted_at in submissions(sheet).items():
         scores: dict[str, bool] = {}
         for entry in db.session.scalars(
             select(CriterionScore)
@@ -271,7 +271,7 @@ def final_scores(sheet: ScoreSheet, qualification: Qualification) -> dict[str, b
     return result
 
 
-def _decision(sheet: ScoreSheet) -> Decision | None:
+def decision_of(sheet: ScoreSheet) -> Decision | None:
     return db.session.scalar(select(Decision).where(Decision.sheet_id == sheet.id))
 
 
@@ -305,6 +305,9 @@ def draft_decision(
     """Write (or rewrite, before anyone confirms) the decision; a negative one needs a justification."""
     if actor.id not in {u.id for u in scorers(sheet)}:
         raise PermissionDenied(_("Decyzję przygotowują oceniający tego kandydata."))
+    existing = decision_of(sheet)
+    if existing is not None and existing.locked_at is not None:
+        raise Conflict(_("Decyzja jest zatwierdzona i nie może być zmieniona."))
     if not all_submitted(sheet):
         raise DomainError(_("Decyzję można przygotować, gdy wszyscy oceniający prześlą oceny."))
     if disagreements(sheet) and any(v is None for v in final_scores(sheet, qualification).values()):
@@ -312,7 +315,7 @@ def draft_decision(
     positive, unmet, _suggested = proposed_outcome(sheet, qualification, test_passed)
     if not positive and not justification.strip():
         raise DomainError(_("Decyzja negatywna wymaga pisemnego uzasadnienia wskazującego niespełnione kryteria."))
-    decision = _decision(sheet)
+    decision = decision_of(sheet)
     if decision is not None and decision.locked_at is not None:
         raise Conflict(_("Decyzja jest zatwierdzona i nie może być zmieniona."))
     if decision is None:
@@ -342,7 +345,7 @@ def draft_decision(
 
 def confirm(sheet: ScoreSheet, member: User, *, now: datetime) -> Decision:
     """Confirm the decision with one's own login; when every scorer has confirmed, it is locked and announced."""
-    decision = _decision(sheet)
+    decision = decision_of(sheet)
     if decision is None:
         raise DomainError(_("Nie ma jeszcze decyzji do potwierdzenia."))
     if member.id not in {u.id for u in scorers(sheet)}:

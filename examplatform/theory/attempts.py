@@ -216,8 +216,28 @@ def save_answer(
             attempt.answers.append(Answer(position=position, value=encoded, flagged=flagged, seq=seq, saved_at=now))
         else:
             current.value, current.flagged, current.seq, current.saved_at = encoded, flagged, seq, now
-    attempt.last_seq, attempt.last_save_at, attempt.last_heartbeat_at = max(attempt.last_seq, seq), now, now
+    touch(attempt, now)
+    attempt.last_seq, attempt.last_save_at = max(attempt.last_seq, seq), now
     return SaveAck(seq, applied, False, now)
+
+
+# A silence this long between the browser's heartbeats or saves is recorded as a connection gap.
+GAP_RECORDED_AFTER = timedelta(seconds=45)
+
+
+def touch(attempt: Attempt, now: datetime) -> None:
+    """Note that the candidate's browser was heard from; a long silence before it becomes evidence."""
+    last = attempt.last_heartbeat_at
+    if last is not None and attempt.status is AttemptStatus.IN_PROGRESS and now - last > GAP_RECORDED_AFTER:
+        record(
+            "theory.connection_gap",
+            actor=None,
+            now=now,
+            object_type="attempt",
+            object_id=attempt.id,
+            details={"from": last.isoformat(), "to": now.isoformat(), "seconds": int((now - last).total_seconds())},
+        )
+    attempt.last_heartbeat_at = now
 
 
 def answers_of(attempt: Attempt) -> dict[int, object]:

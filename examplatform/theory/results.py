@@ -91,11 +91,15 @@ def evidence(attempt: Attempt) -> dict:
     """Everything needed to re-check the attempt: form, seed, versions, journal, operator actions, scoring."""
     form = attempt.form
     journal = _journal(attempt)
-    actions = db.session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.object_type == "attempt", AuditEntry.object_id == str(attempt.id))
-        .order_by(AuditEntry.seq)
+    entries = list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "attempt", AuditEntry.object_id == str(attempt.id))
+            .order_by(AuditEntry.seq)
+        )
     )
+    actions = [a for a in entries if a.action != "theory.connection_gap"]
+    gaps = [json.loads(a.details) for a in entries if a.action == "theory.connection_gap"]
     result = A.result_of(attempt) if attempt.status is AttemptStatus.SUBMITTED else None
     receipt_ok = attempt.receipt == A.receipt_of(attempt) if attempt.receipt else None
     return {
@@ -149,6 +153,7 @@ def evidence(attempt: Attempt) -> dict:
             for e in journal
         ],
         "silences": _silences(attempt, journal),
+        "connection_gaps": gaps,
         "operator_actions": [
             {
                 "seq": a.seq,

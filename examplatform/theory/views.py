@@ -162,7 +162,7 @@ def heartbeat(attempt_id: int):
     A.enforce_deadline(attempt, now)
     _workstation(attempt)
     if attempt.status in A.OPEN:
-        attempt.last_heartbeat_at = now
+        A.touch(attempt, now)
     db.session.commit()
     return jsonify(
         status=str(attempt.status),

@@ -186,3 +186,14 @@ def test_sweep_command_expires_overdue_attempts(running, csrf_app):
     assert result.exit_code == 0 and "zakończono z upływem czasu: 1" in result.output
     db.session.refresh(attempt)
     assert attempt.status is AttemptStatus.SUBMITTED and attempt.finish_reason is FinishReason.DEADLINE
+
+
+def test_connection_gap_is_recorded_for_the_evidence(running):
+    from examplatform.theory.results import evidence
+
+    attempt, _op, t0 = running
+    A.touch(attempt, t0 + timedelta(seconds=30))  # normal heartbeat
+    A.touch(attempt, t0 + timedelta(seconds=130))  # 100 s of silence
+    db.session.commit()
+    gaps = evidence(attempt)["connection_gaps"]
+    assert [g["seconds"] for g in gaps] == [100]
