@@ -148,3 +148,41 @@ def verify_chain() -> Verification:
 
 def entry_count() -> int:
     return db.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def apply_changes(
+    obj: Any,
+    values: dict[str, Any],
+    *,
+    action: str,
+    actor: User | None,
+    now: datetime,
+    reason: str,
+    institution_id: int | None,
+    object_type: str,
+) -> dict[str, dict[str, Any]]:
+    """Set the given fields on ``obj`` and audit each changed one with its before and after (nothing if none)."""
+    changes = {
+        name: {"before": _plain(getattr(obj, name)), "after": _plain(value)}
+        for name, value in values.items()
+        if getattr(obj, name) != value
+    }
+    for name in changes:
+        setattr(obj, name, values[name])
+    if changes:
+        db.session.flush()
+        record(
+            action,
+            actor=actor,
+            now=now,
+            institution_id=institution_id,
+            object_type=object_type,
+            object_id=obj.id,
+            reason=reason,
+            details=changes,
+        )
+    return changes

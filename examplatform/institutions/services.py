@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from stdnum.pl import nip as nip_number
 
-from examplatform.audit.services import record
+from examplatform.audit.services import apply_changes, record
 from examplatform.auth import services as auth_services
 from examplatform.auth.models import Role, RoleAssignment, User
 from examplatform.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -129,23 +129,16 @@ def update_settings(actor: User, institution: Institution, *, now: datetime, rea
     """Change institution settings; the audit entry keeps each field's before and after."""
     if "nip" in values:
         values["nip"] = normalise_nip(values["nip"])
-    changes = {}
-    for name in SETTINGS_FIELDS:
-        if name in values and values[name] != getattr(institution, name):
-            changes[name] = {"before": getattr(institution, name), "after": values[name]}
-            setattr(institution, name, values[name])
-    if changes:
-        db.session.flush()
-        record(
-            "institution.settings_changed",
-            actor=actor,
-            now=now,
-            institution_id=institution.id,
-            object_type="institution",
-            object_id=institution.id,
-            reason=reason,
-            details=changes,
-        )
+    changes = apply_changes(
+        institution,
+        {k: v for k, v in values.items() if k in SETTINGS_FIELDS},
+        action="institution.settings_changed",
+        actor=actor,
+        now=now,
+        reason=reason,
+        institution_id=institution.id,
+        object_type="institution",
+    )
     return changes
 
 
@@ -197,24 +190,18 @@ def update_staff(actor: User, staff: StaffMember, *, now: datetime, reason: str,
     """Change a staff record; the audit entry keeps each field's before and after."""
     if "email" in values:
         values["email"] = values["email"].strip().lower()
-    changes = {}
-    for name in STAFF_FIELDS:
-        if name in values and values[name] != getattr(staff, name):
-            changes[name] = {"before": str(getattr(staff, name)), "after": str(values[name])}
-            setattr(staff, name, values[name])
+    changes = apply_changes(
+        staff,
+        {k: v for k, v in values.items() if k in STAFF_FIELDS},
+        action="staff.updated",
+        actor=actor,
+        now=now,
+        reason=reason,
+        institution_id=staff.institution_id,
+        object_type="staff",
+    )
     if changes:
         staff.updated_at = now
-        db.session.flush()
-        record(
-            "staff.updated",
-            actor=actor,
-            now=now,
-            institution_id=staff.institution_id,
-            object_type="staff",
-            object_id=staff.id,
-            reason=reason,
-            details=changes,
-        )
     return changes
 
 

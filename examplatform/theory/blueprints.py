@@ -8,7 +8,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from examplatform.audit.services import record
+from examplatform.audit.services import apply_changes
 from examplatform.auth.models import User
 from examplatform.bank.items import ItemStatus
 from examplatform.bank.models import ItemVersion
@@ -118,26 +118,18 @@ def update_blueprint(
         "partial_credit": partial_credit,
         "answer_review_allowed": answer_review_allowed,
     }
-    changes = {
-        name: {"before": str(getattr(blueprint, name)), "after": str(value)}
-        for name, value in new.items()
-        if getattr(blueprint, name) != value
-    }
-    for name, value in new.items():
-        setattr(blueprint, name, value)
+    changes = apply_changes(
+        blueprint,
+        new,
+        action="theory.blueprint_changed",
+        actor=actor,
+        now=now,
+        reason=reason,
+        institution_id=blueprint.institution_id,
+        object_type="blueprint",
+    )
     if changes:
         blueprint.updated_at = now
-        db.session.flush()
-        record(
-            "theory.blueprint_changed",
-            actor=actor,
-            now=now,
-            institution_id=blueprint.institution_id,
-            object_type="blueprint",
-            object_id=blueprint.id,
-            reason=reason,
-            details=changes,
-        )
     return changes
 
 
