@@ -62,6 +62,7 @@ EXPECTED: dict[str, object] = {
     "commission.agree": frozenset({A.COMMISSION_MEMBER}),
     "commission.decision": frozenset({A.COMMISSION_MEMBER}),
     "commission.confirm": frozenset({A.COMMISSION_MEMBER}),
+    "commission.protocol": RESULT_READERS,
     "theory.index": CANDIDATE,
     "theory.take": CANDIDATE,
     "theory.start": CANDIDATE,

@@ -319,3 +319,51 @@ def confirm(session_id: int, enrolment_id: int):
         db.session.commit()
         flash(_("Potwierdzono decyzję."), "success")
     return redirect(url_for(".sheet_view", session_id=session.id, enrolment_id=sheet.enrolment_id))
+
+
+@bp.route("/sessions/<int:session_id>/protocol.pdf")
+@role_required(*READERS)
+def protocol(session_id: int):
+    """The session's validation protocol (protokół z przebiegu walidacji) as a PDF."""
+    from flask import Response
+
+    from examplatform.commission.models import ConflictMeasure
+    from examplatform.sessions.models import Irregularity
+    from examplatform.theory.paper import render_pdf
+
+    session = session_for_staff(current_user, session_id)
+    q = current_qualification()
+    commission = C.commission_of(session)
+    rows = []
+    for enrolment in session.enrolments:
+        sheet = S.sheet_for(enrolment)
+        rows.append(
+            {
+                "candidate": enrolment.candidate,
+                "result": _test_result(enrolment),
+                "finals": S.final_scores(sheet, q),
+                "decision": S.decision_of(sheet),
+            }
+        )
+    db.session.commit()
+    declarations = {
+        d.user_id: d for d in db.session.scalars(select(Declaration).where(Declaration.session_id == session.id))
+    }
+    measures = db.session.scalars(select(ConflictMeasure).where(ConflictMeasure.session_id == session.id)).all()
+    irregularities = db.session.scalars(select(Irregularity).where(Irregularity.session_id == session.id)).all()
+    html = render_template(
+        "commission/protocol.html",
+        session=session,
+        q=q,
+        commission=commission,
+        rows=rows,
+        declarations=declarations,
+        measures=measures,
+        irregularities=irregularities,
+        generated_at=utcnow(),
+    )
+    return Response(
+        render_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=protokol-{session.code}.pdf"},
+    )

@@ -103,3 +103,22 @@ def test_admin_appoints_and_ineligible_is_refused_in_polish(csrf_app, panel, fac
     assert "Nie spełnia wymagań" in page.get_data(as_text=True)
     page = admin.post(f"{url}/members", data={"user_id": str(panel["a"].id), "chair": "y"}, follow_redirects=True)
     assert "Powołano do komisji: Anna Ocenia" in page.get_data(as_text=True)
+
+
+def test_protocol_pdf_names_every_criterion_and_the_decision(csrf_app, ready, panel, q, factories):
+    import io
+
+    from pypdf import PdfReader
+
+    session, enrolment = ready
+    a, b = _browser(csrf_app, panel["a"], factories.password), _browser(csrf_app, panel["b"], factories.password)
+    base = f"/commission/sessions/{session.id}/sheets/{enrolment.id}"
+    a.post(f"{base}/scores", data={**_form(q), "submit_scores": "1"})
+    b.post(f"{base}/scores", data={**_form(q), "submit_scores": "1"})
+    a.post(f"{base}/decision", data={"justification": "Test teoretyczny nie został zaliczony."})
+    response = a.get(f"/commission/sessions/{session.id}/protocol.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    for criterion in q.criteria:
+        assert criterion.code in text, criterion.code
+    assert "Protokół z przebiegu walidacji" in text and "Anna Ocenia" in text and "negatywna" in text
