@@ -15,6 +15,7 @@ from typing import Any
 
 from simulator.content import ContentError, LocatedDocument, LocatedError, parse_yaml, validate_schema
 from simulator.scenario_rules import check_seed
+from simulator.scenario_rules_ext import check_extensions
 from simulator.scenario_schema import SCHEMA
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,7 @@ def parse_scenario(content: bytes, file: str, path: Path, expected_id: str | Non
         errors.append(doc.error(("business_date",), f"niepoprawna data „{data['business_date']}”"))
         business_date = date.min
     errors.extend(check_seed(doc))
+    errors.extend(check_extensions(doc))
     if errors:
         raise ContentError(errors)
     scenario = Scenario(

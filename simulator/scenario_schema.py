@@ -15,6 +15,7 @@ from simulator.crm.enums import (
     VatRate,
     Voivodeship,
 )
+from simulator.scenario_schema_ext import REGISTERS, ROLE, SEED_SECTIONS, TASK_TEMPLATE
 
 
 def _enum(enum) -> dict:
@@ -34,7 +35,7 @@ def _record(required: list[str], properties: dict) -> dict:
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
 
 
-USER = _record(["key", "name"], {"key": KEY, "name": TEXT, "email": ANY_TEXT, "me": {"type": "boolean"}})
+USER = _record(["key", "name"], {"key": KEY, "name": TEXT, "email": ANY_TEXT, "me": {"type": "boolean"}, "role": KEY})
 
 ACCOUNT = _record(
     ["key", "name", "data_source", "owner"],
@@ -102,6 +103,7 @@ STAGE = _record(
         "name": TEXT,
         "probability": PERCENT,
         "required_activities": {"type": "array", "items": _enum(ActivityType), "uniqueItems": True},
+        "tasks": {"type": "array", "items": TASK_TEMPLATE},
     },
 )
 
@@ -208,6 +210,8 @@ SCHEMA = _record(
         "company": _record(["name"], {"name": TEXT, "description": ANY_TEXT}),
         "business_date": DATE,
         "users": {"type": "array", "items": USER, "minItems": 1},
+        "roles": {"type": "array", "items": ROLE},
+        "registers": REGISTERS,
         "variations": VARIATIONS,
         "seed": _record(
             [],
@@ -218,6 +222,7 @@ SCHEMA = _record(
                 "pipelines": _list_of(PIPELINE),
                 "opportunities": _list_of(OPPORTUNITY),
                 "activities": _list_of(ACTIVITY),
+                **SEED_SECTIONS,
             },
         ),
     },

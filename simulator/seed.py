@@ -39,6 +39,8 @@ from simulator.crm.models import (
 )
 from simulator.scenario import Scenario
 from simulator.scenario_rules import parse_amount
+from simulator.seed_ext import seed_extensions
+from simulator.seed_offers import seed_offers_and_reports
 
 
 def _opt(enum, value: str | None):
@@ -135,6 +137,7 @@ def seed_scenario(session: Session, scenario: Scenario, now: datetime) -> None:
         opportunities=opportunities,
         now=now,
     )
+    seed_extensions(session, scenario, users=users, accounts=accounts, contacts=contacts, stages=stages, now=now)
     session.add_all(
         InstanceMeta(key=key, value=value)
         for key, value in {
@@ -148,6 +151,7 @@ def seed_scenario(session: Session, scenario: Scenario, now: datetime) -> None:
         }.items()
     )
     session.flush()
+    seed_offers_and_reports(session, scenario, now)
 
 
 def _pipelines(session: Session, seed: dict, now: datetime) -> dict[tuple[str, str], Stage]:

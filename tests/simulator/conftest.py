@@ -125,13 +125,30 @@ ROUTE_ARGS = {
     "stage_id": 1,
     "opportunity_id": 1,
     "activity_id": 1,
+    "template_id": 1,
+    "offer_id": 1,
+    "message_id": 1,
+    "report_id": 1,
+    "segment_id": 1,
+    "consent_id": 1,
+    "request_id": 1,
+    "goal_id": 1,
+    "task_template_id": 1,
+    "user_id": 1,
 }
 
 
+DOWNLOADS = (".pdf", ".csv", ".xlsx", ".json")  # files, not pages: tested where they are built
+
+
 def crm_rules(app: Flask, method: str):
-    """Return the CRM's URL rules accepting ``method``."""
+    """Return the CRM's URL rules accepting ``method`` (pages and actions, not file downloads)."""
     return sorted(
-        (r for r in app.url_map.iter_rules() if r.endpoint.startswith("crm.") and method in r.methods),
+        (
+            r
+            for r in app.url_map.iter_rules()
+            if r.endpoint.startswith("crm.") and method in r.methods and not r.rule.endswith(DOWNLOADS)
+        ),
         key=lambda r: r.endpoint,
     )
 

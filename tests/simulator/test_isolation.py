@@ -52,6 +52,29 @@ def _b_records(b: Crm) -> dict:
         },
     )
     ids["activity_id"] = b.one("SELECT max(id) FROM activity")
+    b.post("offers/templates/new", {"name": "Szablon B", "subject": "Oferta", "body": "{{ firma.nazwa }}"})
+    ids["template_id"] = b.one("SELECT max(id) FROM offer_template")
+    offer = {"template_id": "1", "opportunity_id": "1", "valid_until": "2026-04-30", "items-0-product_id": "1"}
+    b.post("offers/new", {**offer, "items-0-quantity": "1"})
+    ids["offer_id"] = b.one("SELECT max(id) FROM offer")
+    b.post(f"offers/{ids['offer_id']}/send")
+    ids["message_id"] = b.one("SELECT max(id) FROM outbox_message")
+    b.post("reports/save", {"name": "Raport B", "definition": '{"source": "accounts"}'})
+    ids["report_id"] = b.one("SELECT max(id) FROM saved_report")
+    b.post("segments/new", {"name": "Segment B", "kind": "statyczny", "entity": "firma"})
+    ids["segment_id"] = b.one("SELECT max(id) FROM segment")
+    b.post(f"contacts/{ids['contact_id']}/consents", {"purpose_id": "1", "channel": "email", "source": "B"})
+    ids["consent_id"] = b.one("SELECT max(id) FROM consent")
+    b.post("rodo/requests/new", {"contact_id": ids["contact_id"], "kind": "dostep"})
+    ids["request_id"] = b.one("SELECT max(id) FROM subject_request")
+    goal = {"name": "Spotkania tylko w B", "metric": "spotkania", "target": "5", "owner_id": "1"}
+    b.post("goals/new", {**goal, "period_from": "2026-03-01", "period_to": "2026-03-31"})
+    ids["goal_id"] = b.one("SELECT max(id) FROM sales_goal")
+    template = {"stage_id": ids["stage_id"], "type": "telefon", "subject": "B", "offset_days": "1", "priority": "niski"}
+    b.post(f"pipelines/{ids['pipeline_id']}/schedule", template)
+    ids["task_template_id"] = b.one("SELECT max(id) FROM task_template")
+    b.post("users/new", {"full_name": "Tylko w B", "role_id": "1"})
+    ids["user_id"] = b.one("SELECT max(id) FROM crm_user")
     return ids
 
 

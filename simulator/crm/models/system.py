@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from simulator.crm.base import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from simulator.crm.models.roles import CrmRole
 
 
 class CrmUser(Base):
@@ -20,6 +24,9 @@ class CrmUser(Base):
     full_name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(200), default="")
     is_me: Mapped[bool] = mapped_column(Boolean, default=False)
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("crm_role.id"))
+
+    role: Mapped[CrmRole | None] = relationship()
 
 
 class InstanceMeta(Base):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from simulator.crm.enums import ActivityStatus, LossReason, OpportunityStatus
 from simulator.crm.models import Account, Activity, Contact, CrmUser, Opportunity, Stage, StageHistory
 from simulator.crm.services.common import CrmError, Ctx, apply_changes, record, snapshot
+from simulator.crm.services.schedule import apply_templates
 
 VIA_CREATE, VIA_FORM, VIA_BOARD, VIA_BULK = "utworzenie", "formularz", "tablica", "edycja zbiorcza"
 OPEN, WON, LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStatus.LOST
@@ -164,6 +165,8 @@ def _transition(
                 changed_at=ctx.now,
             )
         )
+    if stage_changed and status == OPEN:
+        notices += apply_templates(ctx, opportunity, stage)
     return notices
 
 
@@ -241,6 +244,7 @@ def create_opportunity(ctx: Ctx, values: dict) -> Opportunity:
         summary=f"Utworzono szansę „{opportunity.name}” ({money(opportunity.value)}, etap „{stage.name}”)",
         after=snapshot(opportunity),
     )
+    apply_templates(ctx, opportunity, stage)
     return opportunity
 
 

@@ -6,8 +6,10 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
 from simulator.crm.forms.accounts import ContactForm
-from simulator.crm.models import Account, Activity, Contact, Opportunity
+from simulator.crm.models import Account, Activity, Contact, CrmUser, Opportunity
+from simulator.crm.models.roles import PROTECTED_FIELDS
 from simulator.crm.services import accounts as svc
+from simulator.crm.services import permissions
 from simulator.crm.services.common import CrmError
 from simulator.crm.views import choices
 from simulator.crm.views.accounts import warn_duplicates
@@ -73,12 +75,24 @@ def contact_new():
 def contact_detail(contact_id: int):
     """Show a person; showing PESEL, e-mail and phone is logged as a read of personal data."""
     contact = get_or_404(Contact, contact_id)
-    svc.record_personal_read(ctx(), contact, "karta osoby")
+    me = permissions.acting_user(ctx())
+    as_user = g.db.get(CrmUser, request.args.get("as_user", type=int) or 0)
+    viewer = as_user or me
+    permissions.record_read(
+        ctx(), contact, "karta osoby" + (" (podgląd jako inny użytkownik)" if as_user else ""), viewer
+    )
     g.db.commit()
     opportunities = g.db.scalars(select(Opportunity).where(Opportunity.contact_id == contact.id))
     activities = g.db.scalars(select(Activity).where(Activity.contact_id == contact.id).order_by(Activity.due_date))
     return render_template(
-        "crm/contacts/detail.html", contact=contact, opportunities=list(opportunities), activities=list(activities)
+        "crm/contacts/detail.html",
+        contact=contact,
+        opportunities=list(opportunities),
+        activities=list(activities),
+        shown=permissions.masked(contact, viewer),
+        viewer=viewer,
+        as_user=as_user,
+        users=list(g.db.scalars(select(CrmUser).order_by(CrmUser.full_name))),
     )
 
 
@@ -88,8 +102,15 @@ def contact_edit(contact_id: int):
     contact = get_or_404(Contact, contact_id)
     form = ContactForm(obj=contact)
     form.account_id.choices = choices.accounts()
+    me = permissions.acting_user(ctx())
+    hidden = set(PROTECTED_FIELDS) - permissions.visible_fields(me)
     if not form.is_submitted():
-        svc.record_personal_read(ctx(), contact, "formularz edycji")
+        permissions.record_read(ctx(), contact, "formularz edycji", me)
         g.db.commit()
+    for name in hidden:  # a field the role may not see keeps its stored value and is never sent to the page
+        getattr(form, name).data = getattr(contact, name)
     response, duplicates = _save(form, contact)
+    for name in hidden:
+        getattr(form, name).data = None
+        getattr(form, name).render_kw = {"disabled": True, "placeholder": "ukryte – brak uprawnień roli"}
     return response or render_template("crm/contacts/form.html", form=form, contact=contact, duplicates=duplicates)

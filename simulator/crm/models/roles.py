@@ -1,0 +1,41 @@
+"""CRM roles (role użytkowników) with their field-level permissions on personal data."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from simulator.crm.base import Base
+
+# personal fields of a person whose visibility a role controls, with their Polish labels
+PROTECTED_FIELDS = {"pesel": "PESEL", "birth_date": "data urodzenia", "email": "e-mail", "phone": "telefon"}
+
+
+class CrmRole(Base):
+    """A role of CRM users (np. Handlowiec, Administrator CRM) and the personal fields it may see."""
+
+    __tablename__ = "crm_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    visible_fields: Mapped[str] = mapped_column(Text, default="[]")
+
+    @property
+    def fields(self) -> set[str]:
+        """Return the protected fields this role may see."""
+        return {f for f in json.loads(self.visible_fields or "[]") if f in PROTECTED_FIELDS}
+
+    @fields.setter
+    def fields(self, names) -> None:
+        self.visible_fields = json.dumps([f for f in PROTECTED_FIELDS if f in set(names)])
+
+    def can_see(self, field: str) -> bool:
+        """Return whether users of this role may see a protected field (other fields are always visible)."""
+        return field not in PROTECTED_FIELDS or field in self.fields
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,180 @@
+"""Server-rendered SVG charts (bar, pie, line) with accessible titles and Polish number formatting.
+
+No JavaScript and no external library: every chart is a small, well-formed SVG document with a
+``<title>`` and ``<desc>`` (read by screen readers through ``role="img"`` and ``aria-labelledby``), the
+values written out as text, and colours given as presentation attributes (the CSP forbids inline styles).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from itertools import count
+from xml.sax.saxutils import escape
+
+from simulator.crm.services.reports import ChartData
+
+PALETTE = ("#0d6efd", "#fd7e14", "#198754", "#d63384", "#6f42c1", "#20c997", "#ffc107", "#6c757d", "#dc3545")
+WIDTH, HEIGHT = 720, 360
+_ids = count(1)
+
+
+def number(value: Decimal | int | float | None, places: int = 2) -> str:
+    """Format a number the Polish way: 12 345,67."""
+    if value is None:
+        return "–"
+    return f"{Decimal(value):,.{places}f}".replace(",", " ").replace(".", ",")
+
+
+def value_text(value: Decimal, kind: str) -> str:
+    """Format a chart value: money with zł, counts without decimals."""
+    if kind == "money":
+        return f"{number(value)} zł"
+    return number(value, 0 if value == value.to_integral_value() else 2)
+
+
+def _open(title: str, desc: str, height: int = HEIGHT) -> tuple[list[str], str]:
+    uid = f"chart{next(_ids)}"
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="crm-chart" viewBox="0 0 {WIDTH} {height}" '
+        f'width="100%" role="img" aria-labelledby="{uid}-t {uid}-d">'
+        f'<title id="{uid}-t">{escape(title)}</title><desc id="{uid}-d">{escape(desc)}</desc>'
+    )
+    return [head], uid
+
+
+def _describe(data: ChartData) -> str:
+    parts = []
+    for name, values in data.series:
+        pairs = ", ".join(f"{label}: {value_text(v, data.kind)}" for label, v in zip(data.labels, values, strict=True))
+        parts.append(f"{name} – {pairs}")
+    return "; ".join(parts) or "Brak danych."
+
+
+def _short(text: str, limit: int = 18) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _legend(parts: list[str], names: list[str], y: int) -> None:
+    x = 60
+    for i, name in enumerate(names):
+        colour = PALETTE[i % len(PALETTE)]
+        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 16}" y="{y + 11}" font-size="12">{escape(_short(name, 40))}</text>')
+        x += 30 + 7 * min(len(name), 40)
+
+
+def _scale(data: ChartData) -> Decimal:
+    top = max((v for _, values in data.series for v in values), default=Decimal(0))
+    return top if top > 0 else Decimal(1)
+
+
+def bar_chart(title: str, data: ChartData) -> str:
+    """Return a vertical bar chart (grouped bars for several series)."""
+    parts, _ = _open(title, _describe(data))
+    left, right, top, bottom = 60, WIDTH - 20, 30, HEIGHT - 70
+    parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#444"/>')
+    peak = _scale(data)
+    groups = max(len(data.labels), 1)
+    slot = (right - left) / groups
+    width = max(slot * 0.8 / max(len(data.series), 1), 2)
+    for g, label in enumerate(data.labels):
+        x0 = left + g * slot + slot * 0.1
+        for s, (name, values) in enumerate(data.series):
+            value = values[g]
+            h = float(value / peak) * (bottom - top) if value > 0 else 0
+            x = x0 + s * width
+            tip = escape(f"{label} – {name}: {value_text(value, data.kind)}")
+            parts.append(
+                f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{width:.1f}" height="{h:.1f}" '
+                f'fill="{PALETTE[s % len(PALETTE)]}"><title>{tip}</title></rect>'
+            )
+            parts.append(
+                f'<text x="{x + width / 2:.1f}" y="{bottom - h - 4:.1f}" font-size="11" text-anchor="middle">'
+                f"{escape(value_text(value, data.kind))}</text>"
+            )
+        parts.append(
+            f'<text x="{left + g * slot + slot / 2:.1f}" y="{bottom + 16}" font-size="12" text-anchor="middle">'
+            f"{escape(_short(label))}</text>"
+        )
+    if len(data.series) > 1:
+        _legend(parts, [name for name, _ in data.series], HEIGHT - 30)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line_chart(title: str, data: ChartData) -> str:
+    """Return a line chart with one polyline per series and its points labelled."""
+    parts, _ = _open(title, _describe(data))
+    left, right, top, bottom = 60, WIDTH - 30, 30, HEIGHT - 70
+    parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#444"/>')
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#444"/>')
+    peak = _scale(data)
+    n = len(data.labels)
+    step = (right - left) / max(n - 1, 1)
+    for i, label in enumerate(data.labels):
+        parts.append(
+            f'<text x="{left + i * step:.1f}" y="{bottom + 16}" font-size="12" text-anchor="middle">'
+            f"{escape(_short(label))}</text>"
+        )
+    for s, (name, values) in enumerate(data.series):
+        colour = PALETTE[s % len(PALETTE)]
+        points = [(left + i * step, bottom - float(max(v, 0) / peak) * (bottom - top)) for i, v in enumerate(values)]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for (x, y), value, label in zip(points, values, data.labels, strict=True):
+            text = escape(f"{label} – {name}: {value_text(value, data.kind)}")
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"><title>{text}</title></circle>')
+            parts.append(
+                f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="11" text-anchor="middle">'
+                f"{escape(value_text(value, data.kind))}</text>"
+            )
+    if len(data.series) > 1:
+        _legend(parts, [name for name, _ in data.series], HEIGHT - 30)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def pie_chart(title: str, data: ChartData) -> str:
+    """Return a pie chart of the first series with a legend giving each value and its share."""
+    name, values = data.series[0] if data.series else ("", [])
+    slices = [(label, v) for label, v in zip(data.labels, values, strict=True) if v > 0]
+    height = max(HEIGHT, 60 + 22 * len(slices))
+    parts, _ = _open(title, _describe(ChartData(data.labels, [(name, values)], data.kind)), height)
+    total = sum((v for _, v in slices), Decimal(0))
+    cx, cy, r = 170, 180, 140
+    angle = -math.pi / 2
+    for i, (label, value) in enumerate(slices):
+        colour = PALETTE[i % len(PALETTE)]
+        share = float(value / total)
+        tip = escape(f"{label}: {value_text(value, data.kind)} ({number(Decimal(share * 100), 1)}%)")
+        if share >= 0.9999:
+            parts.append(f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="{colour}"><title>{tip}</title></circle>')
+        else:
+            end = angle + share * 2 * math.pi
+            x1, y1 = cx + r * math.cos(angle), cy + r * math.sin(angle)
+            x2, y2 = cx + r * math.cos(end), cy + r * math.sin(end)
+            large = 1 if share > 0.5 else 0
+            parts.append(
+                f'<path d="M{cx},{cy} L{x1:.2f},{y1:.2f} A{r},{r} 0 {large} 1 {x2:.2f},{y2:.2f} Z" '
+                f'fill="{colour}" stroke="#fff"><title>{tip}</title></path>'
+            )
+            angle = end
+        y = 40 + 22 * i
+        parts.append(f'<rect x="340" y="{y}" width="14" height="14" fill="{colour}"/>')
+        parts.append(f'<text x="360" y="{y + 12}" font-size="13">{tip}</text>')
+    if not slices:
+        parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">Brak danych do wykresu.</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def chart_svg(kind: str, title: str, data: ChartData | None) -> str:
+    """Return the SVG of the chosen chart kind, or "" for a table or when there is nothing to draw."""
+    if data is None or kind == "table" or not data.labels:
+        return ""
+    drawer = {"bar": bar_chart, "pie": pie_chart, "line": line_chart}[kind]
+    return drawer(title, data)
+
+
+__all__ = ["bar_chart", "chart_svg", "line_chart", "number", "pie_chart", "value_text"]

@@ -1,0 +1,240 @@
+"""Offers (oferty): templates with the variable picker, offers with line items, preview, PDF, print, send, outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Response, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from simulator.crm.forms.fields import EMPTY, options
+from simulator.crm.forms.offers import OfferForm, OfferTemplateForm, template_values
+from simulator.crm.forms.sales import ActionForm
+from simulator.crm.models import Opportunity, Product
+from simulator.crm.models.offers import Offer, OfferTemplate, OutboxMessage
+from simulator.crm.services import offers as svc
+from simulator.crm.services.common import CrmError, record
+from simulator.crm.services.offer_render import ROW_FIELDS, VARIABLES, money
+from simulator.crm.views import choices
+from simulator.crm.views.context import bp, ctx, get_or_404, refuse, where
+
+
+@bp.get("/offers/")
+def offer_list():
+    """List offers and offer templates."""
+    offers = list(g.db.scalars(select(Offer).order_by(Offer.id.desc())))
+    templates = list(g.db.scalars(select(OfferTemplate).order_by(OfferTemplate.name)))
+    totals = {o.id: svc.offer_totals(o) for o in offers}
+    return render_template("crm/offers/list.html", offers=offers, templates=templates, totals=totals)
+
+
+def _save_template(form: OfferTemplateForm, template: OfferTemplate | None):
+    entity_id = template.id if template else None
+    if form.validate_on_submit():
+        name, subject, body = template_values(form)
+        try:
+            if template is None:
+                template = svc.create_template(ctx(), name, subject, body)
+                message = f"Utworzono szablon „{template.name}”."
+            else:
+                outcome = svc.update_template(ctx(), template, name, subject, body)
+                message = {
+                    "none": "Nic nie zmieniono.",
+                    "edited": "Zapisano zmiany szablonu.",
+                    "new_version": f"Poprzednia wersja została użyta w wysłanej ofercie – zapisano nową wersję "
+                    f"{template.current.version}.",
+                }[outcome]
+        except CrmError as exc:
+            refuse(form, exc, form_name="szablon oferty", entity_type="offer_template", entity_id=entity_id)
+        else:
+            g.db.commit()
+            flash(message, "success")
+            return redirect(url_for(".offer_template_edit", template_id=template.id))
+    elif form.is_submitted():
+        refuse(form, None, form_name="szablon oferty", entity_type="offer_template", entity_id=entity_id)
+    return None
+
+
+def _template_page(form: OfferTemplateForm, template: OfferTemplate | None):
+    return render_template(
+        "crm/offers/template_form.html", form=form, template=template, variables=VARIABLES, row_fields=ROW_FIELDS
+    )
+
+
+@bp.route("/offers/templates/new", methods=["GET", "POST"])
+def offer_template_new():
+    """Create an offer template."""
+    form = OfferTemplateForm()
+    return _save_template(form, None) or _template_page(form, None)
+
+
+@bp.route("/offers/templates/<int:template_id>/edit", methods=["GET", "POST"])
+def offer_template_edit(template_id: int):
+    """Edit an offer template; a version already used by a sent offer is kept and a new one is made."""
+    template = get_or_404(OfferTemplate, template_id)
+    form = OfferTemplateForm()
+    if not form.is_submitted():
+        form.name.data, form.subject.data, form.body.data = (
+            template.name,
+            template.current.subject,
+            template.current.body,
+        )
+    return _save_template(form, template) or _template_page(form, template)
+
+
+def _offer_form() -> OfferForm:
+    form = OfferForm()
+    templates = g.db.scalars(select(OfferTemplate).order_by(OfferTemplate.name))
+    labels = ((t.id, f"{t.name} (wersja {t.current.version})") for t in templates)
+    form.template_id.choices = [EMPTY, *options(labels)]
+    form.opportunity_id.choices = choices.opportunities()
+    form.contact_id.choices = choices.contacts()
+    products = g.db.scalars(select(Product).where(Product.active).order_by(Product.name))
+    items = ((p.id, f"{p.name} – {money(p.net_price)} netto, VAT {p.vat_rate.label}") for p in products)
+    product_choices = [EMPTY, *options(items)]
+    for entry in form.items:
+        entry.form.product_id.choices = product_choices
+    return form
+
+
+@bp.route("/offers/new", methods=["GET", "POST"])
+def offer_new():
+    """Prepare an offer for an opportunity with line items from the catalogue (?opportunity_id= prefills)."""
+    form = _offer_form()
+    if not form.is_submitted():
+        opportunity = g.db.get(Opportunity, request.args.get("opportunity_id", type=int) or 0)
+        if opportunity is not None:
+            form.opportunity_id.data = str(opportunity.id)
+            form.contact_id.data = str(opportunity.contact_id or "")
+        first = g.db.scalar(select(OfferTemplate.id).order_by(OfferTemplate.id))
+        form.template_id.data = str(first or "")
+        form.valid_until.data = ctx().business_date + timedelta(days=30)
+    elif form.validate_on_submit():
+        try:
+            offer = svc.create_offer(ctx(), **form.values())
+        except CrmError as exc:
+            refuse(form, exc, form_name="oferta", entity_type="offer")
+        else:
+            g.db.commit()
+            flash(f"Przygotowano ofertę {offer.number}. Sprawdź podgląd i wyślij ją klientowi.", "success")
+            return redirect(url_for(".offer_detail", offer_id=offer.id))
+    else:
+        refuse(form, None, form_name="oferta", entity_type="offer")
+    return render_template("crm/offers/form.html", form=form)
+
+
+def _log_generated(offer: Offer, action: str, summary: str) -> None:
+    record(
+        ctx(),
+        action,
+        entity_type="offer",
+        entity_id=offer.id,
+        account_id=offer.account_id,
+        summary=summary,
+        details={"offer_number": offer.number, "template_version_id": offer.template_version_id, **where()},
+    )
+    g.db.commit()
+
+
+@bp.get("/offers/<int:offer_id>")
+def offer_detail(offer_id: int):
+    """Show an offer rendered on its real records (or the exact text that was sent)."""
+    offer = get_or_404(Offer, offer_id)
+    subject, body, error = "", None, None
+    try:
+        subject, body = svc.render_offer(ctx(), offer)
+    except CrmError as exc:
+        error = exc.message
+        svc.log_render_failure(ctx(), offer, exc, "podgląd")
+        g.db.commit()
+    else:
+        _log_generated(offer, "offer.previewed", f"Podgląd oferty {offer.number}")
+    message = g.db.scalar(select(OutboxMessage).where(OutboxMessage.offer_id == offer.id))
+    return render_template(
+        "crm/offers/detail.html",
+        offer=offer,
+        subject=subject,
+        body=body,
+        error=error,
+        totals=svc.offer_totals(offer),
+        message=message,
+        action=ActionForm(),
+    )
+
+
+@bp.get("/offers/<int:offer_id>/oferta.pdf")
+def offer_pdf(offer_id: int):
+    """Download the offer as PDF (the sent attachment for a sent offer)."""
+    offer = get_or_404(Offer, offer_id)
+    try:
+        pdf = svc.offer_pdf_bytes(ctx(), offer)
+    except CrmError as exc:
+        svc.log_render_failure(ctx(), offer, exc, "PDF")
+        g.db.commit()
+        flash(exc.message, "danger")
+        return redirect(url_for(".offer_detail", offer_id=offer.id))
+    _log_generated(offer, "offer.pdf_generated", f"Pobrano PDF oferty {offer.number}")
+    name = f"oferta-{offer.number.replace('/', '-')}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.get("/offers/<int:offer_id>/print")
+def offer_print(offer_id: int):
+    """Show the offer alone on a page laid out for printing (CSS @media print)."""
+    offer = get_or_404(Offer, offer_id)
+    try:
+        subject, body = svc.render_offer(ctx(), offer)
+    except CrmError as exc:
+        svc.log_render_failure(ctx(), offer, exc, "wydruk")
+        g.db.commit()
+        flash(exc.message, "danger")
+        return redirect(url_for(".offer_detail", offer_id=offer.id))
+    _log_generated(offer, "offer.printed", f"Widok wydruku oferty {offer.number}")
+    return render_template(
+        "crm/offers/print.html", offer=offer, subject=subject, body=body, seller=svc.seller_name(ctx())
+    )
+
+
+@bp.post("/offers/<int:offer_id>/send")
+def offer_send(offer_id: int):
+    """Send the offer to the sandbox outbox with its PDF; the send is recorded in the customer's history."""
+    offer = get_or_404(Offer, offer_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        refuse(form, None, form_name="wysyłka oferty", entity_type="offer", entity_id=offer.id)
+        return redirect(url_for(".offer_detail", offer_id=offer.id))
+    try:
+        message = svc.send_offer(ctx(), offer)
+    except CrmError as exc:
+        g.db.rollback()
+        svc.log_render_failure(ctx(), offer, exc, "wysyłka")
+        g.db.commit()
+        flash(f"Oferty nie wysłano: {exc.message}", "danger")
+        return redirect(url_for(".offer_detail", offer_id=offer.id))
+    g.db.commit()
+    flash(f"Wysłano ofertę {offer.number} do {message.recipient} (skrzynka nadawcza symulatora).", "success")
+    return redirect(url_for(".offer_detail", offer_id=offer.id))
+
+
+@bp.get("/outbox/")
+def outbox_list():
+    """List the messages in the sandbox outbox (nothing leaves the simulator)."""
+    messages = list(g.db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())))
+    return render_template("crm/offers/outbox.html", messages=messages)
+
+
+@bp.get("/outbox/<int:message_id>")
+def outbox_detail(message_id: int):
+    """Show one outbox message with its attachment."""
+    message = get_or_404(OutboxMessage, message_id)
+    return render_template("crm/offers/message.html", message=message)
+
+
+@bp.get("/outbox/<int:message_id>/zalacznik.pdf")
+def outbox_attachment(message_id: int):
+    """Download the PDF attached to an outbox message, exactly as it was sent."""
+    message = get_or_404(OutboxMessage, message_id)
+    if not message.attachment:
+        return redirect(url_for(".outbox_detail", message_id=message.id))
+    headers = {"Content-Disposition": f'inline; filename="{message.attachment_name}"'}
+    return Response(message.attachment, mimetype="application/pdf", headers=headers)
