@@ -40,6 +40,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Warsaw"
     LANGUAGES: ClassVar[list[str]] = ["pl", "en"]
 
+    RATELIMIT_ENABLED = True  # declared so that EXAMPLATFORM_RATELIMIT_ENABLED=false is read as a bool
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # Failed logins per account; per address the limit is looser, because a whole exam room

@@ -9,9 +9,14 @@ from examplatform import create_app
 def test_environment_overrides_are_typed():
     overrides = environment_overrides(
         DevelopmentConfig,
-        {"EXAMPLATFORM_PASSWORD_MIN_LENGTH": "14", "EXAMPLATFORM_SESSION_COOKIE_SECURE": "true", "OTHER": "x"},
+        {
+            "EXAMPLATFORM_PASSWORD_MIN_LENGTH": "14",
+            "EXAMPLATFORM_SESSION_COOKIE_SECURE": "true",
+            "EXAMPLATFORM_RATELIMIT_ENABLED": "false",
+            "OTHER": "x",
+        },
     )
-    assert overrides == {"PASSWORD_MIN_LENGTH": 14, "SESSION_COOKIE_SECURE": True}
+    assert overrides == {"PASSWORD_MIN_LENGTH": 14, "SESSION_COOKIE_SECURE": True, "RATELIMIT_ENABLED": False}
 
 
 def test_database_url_selects_postgresql_with_psycopg_driver():
