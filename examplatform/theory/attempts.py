@@ -6,17 +6,28 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from examplatform.audit.services import canonical_json, record
 from examplatform.auth.models import User
-from examplatform.bank.items import Item, ItemType
+from examplatform.bank.items import Item, ItemStatus, ItemType
+from examplatform.bank.models import ItemVersion
 from examplatform.core.errors import Conflict, DomainError, NotFound
 from examplatform.extensions import db
-from examplatform.theory.models import Answer, Attempt, AttemptStatus, FinishReason, JournalEntry, PartialCredit
+from examplatform.sessions.models import Enrolment
+from examplatform.theory.models import (
+    Answer,
+    Attempt,
+    AttemptStatus,
+    FinishReason,
+    FormItem,
+    JournalEntry,
+    PartialCredit,
+    TestForm,
+)
 from examplatform.theory.scoring import Result, score_answers
 
 # Saves that were in flight when the clock ran out are still accepted for this long.
@@ -28,12 +39,13 @@ class AttemptClosed(Conflict):
     """The attempt no longer accepts answers."""
 
 
-def locked(attempt_id: int) -> Attempt:
+def locked(attempt_id: int, *, candidate_id: int | None = None) -> Attempt:
     """Load an attempt for change, holding its lock until the commit, and read it afresh.
 
     PostgreSQL: a row lock (SELECT … FOR UPDATE). SQLite: a no-op UPDATE as the transaction's first
     statement takes the database write lock before anything is read, so concurrent requests for the same
-    attempt (a double-clicked submit, racing saves) run one after another on fresh data.
+    attempt (a double-clicked submit, racing saves) run one after another on fresh data. With
+    ``candidate_id`` only that candidate's own attempt is found (anybody else's is "not found").
     """
     session = db.session
     if session.get_bind().dialect.name == "sqlite":
@@ -41,9 +53,14 @@ def locked(attempt_id: int) -> Attempt:
     for obj in list(session.identity_map.values()):
         if isinstance(obj, (Attempt, Answer)):
             session.expire(obj)
-    attempt = session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id).with_for_update().execution_options(populate_existing=True)
-    )
+    query = select(Attempt).where(Attempt.id == attempt_id)
+    if candidate_id is not None:
+        query = query.where(
+            Attempt.form_id.in_(
+                select(TestForm.id).join(Enrolment).where(Enrolment.candidate_id == candidate_id).scalar_subquery()
+            )
+        )
+    attempt = session.scalar(query.with_for_update(of=Attempt).execution_options(populate_existing=True))
     if attempt is None:
         raise NotFound(_("Nie ma takiego podejścia do testu."))
     return attempt
@@ -126,7 +143,7 @@ def sweep(now: datetime) -> int:
     return expired
 
 
-def _validate_value(item: Item, order, value):
+def _validate_value(item: Item, value):
     """Return ``value`` if it is a well-formed answer to ``item``, else raise DomainError."""
     bad = DomainError(_("Niepoprawna odpowiedź do tego zadania."))
     if value is None:
@@ -166,21 +183,42 @@ class SaveAck:
     saved_at: datetime
 
 
+@lru_cache(maxsize=2048)
+def _item_from_content(content: str, status: ItemStatus, origin: str) -> Item:
+    """Parse a stored item version once per process (a version on a form never changes)."""
+    return ItemVersion(content=content, status=status, origin=origin).to_item()
+
+
+def _form_item(attempt: Attempt, position: int) -> Item:
+    """The item at ``position`` of the attempt's form, read with one query."""
+    row = db.session.execute(
+        select(ItemVersion.content, ItemVersion.status, ItemVersion.origin)
+        .join(FormItem, FormItem.item_version_id == ItemVersion.id)
+        .where(FormItem.form_id == attempt.form_id, FormItem.position == position)
+    ).one_or_none()
+    if row is None:
+        raise DomainError(_("Na formularzu nie ma zadania nr %(n)d.", n=position))
+    return _item_from_content(row.content, row.status, row.origin)
+
+
 def save_answer(
     attempt: Attempt, *, seq: int, position: int, value, flagged: bool, now: datetime, client_at: str = ""
 ) -> SaveAck:
     """Journal one answer change; committed by the caller before it is acknowledged.
 
+    The caller holds the attempt's lock (:func:`locked`), so saves of one attempt run one at a time.
     Retries with the same sequence number are harmless; a change that arrives after a newer change to the
-    same item is journalled but does not overwrite it.
+    same item is journalled but does not overwrite it. ``last_seq`` is the highest journalled number, so
+    only a number at or below it can be a retry and only then is the journal read.
     """
-    existing = db.session.scalar(
-        select(JournalEntry).where(JournalEntry.attempt_id == attempt.id, JournalEntry.seq == seq)
-    )
-    if existing is not None:
-        if existing.position != position or json.loads(existing.value) != value:
-            raise Conflict(_("Numer kolejny %(seq)d został już użyty dla innej odpowiedzi.", seq=seq))
-        return SaveAck(seq, existing.applied, True, existing.received_at)
+    if seq <= attempt.last_seq:
+        existing = db.session.scalar(
+            select(JournalEntry).where(JournalEntry.attempt_id == attempt.id, JournalEntry.seq == seq)
+        )
+        if existing is not None:
+            if existing.position != position or json.loads(existing.value) != value:
+                raise Conflict(_("Numer kolejny %(seq)d został już użyty dla innej odpowiedzi.", seq=seq))
+            return SaveAck(seq, existing.applied, True, existing.received_at)
     enforce_deadline(attempt, now)
     if attempt.status is AttemptStatus.READY:
         raise AttemptClosed(_("Test jeszcze się nie rozpoczął."))
@@ -189,31 +227,30 @@ def save_answer(
         raise AttemptClosed(_("Test jest wstrzymany albo zakończony: odpowiedź nie została przyjęta."))
     if seq < 1:
         raise DomainError(_("Niepoprawny numer kolejny."))
-    form_item = next((fi for fi in attempt.form.items if fi.position == position), None)
-    if form_item is None:
-        raise DomainError(_("Na formularzu nie ma zadania nr %(n)d.", n=position))
-    value = _validate_value(form_item.item_version.to_item(), form_item.order, value)
-    current = next((a for a in attempt.answers if a.position == position), None)
+    value = _validate_value(_form_item(attempt, position), value)
+    current = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id, Answer.position == position))
     applied = current is None or current.seq < seq
     encoded = json.dumps(value, ensure_ascii=False)
-    entry = JournalEntry(
-        attempt_id=attempt.id,
-        seq=seq,
-        position=position,
-        value=encoded,
-        flagged=flagged,
-        received_at=now,
-        client_at=client_at[:40],
-        applied=applied,
+    db.session.add(
+        JournalEntry(
+            attempt_id=attempt.id,
+            seq=seq,
+            position=position,
+            value=encoded,
+            flagged=flagged,
+            received_at=now,
+            client_at=client_at[:40],
+            applied=applied,
+        )
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-    except IntegrityError:  # the same sequence number won a race a moment ago
-        return save_answer(attempt, seq=seq, position=position, value=value, flagged=flagged, now=now)
     if applied:
         if current is None:
-            attempt.answers.append(Answer(position=position, value=encoded, flagged=flagged, seq=seq, saved_at=now))
+            answer = Answer(position=position, value=encoded, flagged=flagged, seq=seq, saved_at=now)
+            if "answers" in attempt.__dict__:  # already loaded in this session: keep the collection true
+                attempt.answers.append(answer)
+            else:
+                answer.attempt_id = attempt.id
+                db.session.add(answer)
         else:
             current.value, current.flagged, current.seq, current.saved_at = encoded, flagged, seq, now
     touch(attempt, now)
@@ -223,6 +260,21 @@ def save_answer(
 
 # A silence this long between the browser's heartbeats or saves is recorded as a connection gap.
 GAP_RECORDED_AFTER = timedelta(seconds=45)
+
+
+# A heartbeat writes the attempt only when the stored last contact is at least this old; a silence is
+# measured from that stored time, so this must stay well below GAP_RECORDED_AFTER.
+HEARTBEAT_PERSIST_AFTER = timedelta(seconds=20)
+
+
+def heartbeat_needs_write(attempt: Attempt, now: datetime) -> bool:
+    """Whether a heartbeat must write: deadline to enforce, or a last contact old enough to update."""
+    if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline_at and now > attempt.deadline_at + GRACE:
+        return True
+    if attempt.status not in OPEN:
+        return False
+    last = attempt.last_heartbeat_at
+    return last is None or now - last >= HEARTBEAT_PERSIST_AFTER
 
 
 def touch(attempt: Attempt, now: datetime) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from examplatform.audit.services import record
 from examplatform.auth.models import Role, User
@@ -47,10 +49,32 @@ def attempt_in_session(session: ValidationSession, attempt_id: int) -> Attempt:
     return attempt
 
 
+PIN_SCHEME = "hmac-sha256$"
+
+
+def pin_digest(session: ValidationSession, pin: str) -> str:
+    """The stored form of a session PIN: an HMAC keyed by the application's secret key.
+
+    A slow password hash would not protect a 6-digit PIN (a million guesses) and costs ~100 ms of CPU on
+    every start, when a whole room starts at once; an HMAC under a key kept outside the database cannot be
+    brute-forced from a copy of the database at all. Guessing online is limited per candidate.
+    """
+    key = hashlib.sha256(b"session-pin:" + str(current_app.secret_key).encode()).digest()
+    message = f"{session.id}:{pin}".encode()
+    return PIN_SCHEME + hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def pin_matches(session: ValidationSession, pin: str) -> bool:
+    stored = session.pin_hash or ""
+    return stored.startswith(PIN_SCHEME) and hmac.compare_digest(stored, pin_digest(session, pin))
+
+
 def rotate_pin(session: ValidationSession, *, actor: User, now: datetime) -> str:
-    """Set a new 6-digit session PIN and return it (shown once; only its hash is stored)."""
+    """Set a new 6-digit session PIN and return it (shown once; only its HMAC is stored)."""
     pin = f"{secrets.randbelow(10**6):06d}"
-    session.pin_hash, session.pin_set_at = generate_password_hash(pin), now
+    if session.id is None:
+        db.session.flush()
+    session.pin_hash, session.pin_set_at = pin_digest(session, pin), now
     record(
         "theory.pin_rotated",
         actor=actor,
@@ -94,7 +118,7 @@ def candidate_start(attempt: Attempt, *, candidate: User, pin: str, now: datetim
         return  # already started: opening the test again is harmless
     if attempt.authorised_at is None:
         raise Conflict(_("Operator nie zezwolił jeszcze na rozpoczęcie testu. Zgłoś się do operatora."))
-    if not session.pin_hash or not check_password_hash(session.pin_hash, pin.strip()):
+    if not pin_matches(session, pin.strip()):
         record("theory.wrong_pin", actor=candidate, now=now, object_type="attempt", object_id=attempt.id, ip=ip)
         raise DomainError(_("Niepoprawny PIN sesji. Sprawdź PIN podany przez operatora."))
     A.start(attempt, actor=candidate, now=now, ip=ip)

@@ -129,7 +129,7 @@ def save(attempt_id: int):
     if not isinstance(seq, int) or not isinstance(position, int) or isinstance(seq, bool):
         raise DomainError(_("Brak numeru kolejnego lub numeru zadania."))
     now = utcnow()
-    attempt = A.locked(delivery.attempt_for_candidate(current_user, attempt_id).id)
+    attempt = A.locked(attempt_id, candidate_id=current_user.id)
     _workstation(attempt)
     try:
         ack = A.save_answer(
@@ -142,34 +142,49 @@ def save(attempt_id: int):
             client_at=str(body.get("client_at", "")),
         )
     except A.AttemptClosed as exc:
+        payload = {"error": exc.message, "status": str(attempt.status), "receipt": attempt.receipt}
         db.session.commit()  # the deadline may have just been enforced
-        return jsonify(error=exc.message, status=str(attempt.status), receipt=attempt.receipt), 409
+        return jsonify(payload), 409
+    payload = {
+        "seq": ack.seq,
+        "applied": ack.applied,
+        "duplicate": ack.duplicate,
+        "status": str(attempt.status),
+        "remaining_seconds": A.remaining_seconds(attempt, now),
+    }
     db.session.commit()
-    return jsonify(
-        seq=ack.seq,
-        applied=ack.applied,
-        duplicate=ack.duplicate,
-        status=str(attempt.status),
-        remaining_seconds=A.remaining_seconds(attempt, now),
-    )
+    return jsonify(payload)
+
+
+def _beat(attempt, now) -> dict:
+    return {
+        "status": str(attempt.status),
+        "remaining_seconds": A.remaining_seconds(attempt, now),
+        "last_seq": attempt.last_seq,
+        "receipt": attempt.receipt,
+    }
 
 
 @bp.route("/<int:attempt_id>/heartbeat", methods=["POST"])
 @role_required(Role.CANDIDATE)
 def heartbeat(attempt_id: int):
+    """The browser is alive. Most beats only read: the attempt is written (under its lock) when the
+    deadline must be enforced, the workstation changes, or the last contact is old enough to persist."""
     now = utcnow()
-    attempt = A.locked(delivery.attempt_for_candidate(current_user, attempt_id).id)
+    attempt = delivery.attempt_for_candidate(current_user, attempt_id)
+    token = request.cookies.get(workstation.cookie_name(attempt))
+    if not A.heartbeat_needs_write(attempt, now) and (
+        attempt.status not in A.OPEN or workstation.matches(attempt, token)
+    ):
+        return jsonify(_beat(attempt, now))
+    attempt = A.locked(attempt.id)
     A.enforce_deadline(attempt, now)
     _workstation(attempt)
     if attempt.status in A.OPEN:
         A.touch(attempt, now)
+    payload = _beat(attempt, now)
     db.session.commit()
-    return jsonify(
-        status=str(attempt.status),
-        remaining_seconds=A.remaining_seconds(attempt, now),
-        last_seq=attempt.last_seq,
-        receipt=attempt.receipt,
-    )
+    return jsonify(payload)
 
 
 @bp.route("/<int:attempt_id>/submit", methods=["POST"])

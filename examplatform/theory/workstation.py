@@ -33,11 +33,16 @@ def bind(attempt: Attempt) -> str:
     return token
 
 
+def matches(attempt: Attempt, token: str | None) -> bool:
+    """Whether the request's token is the attempt's bound workstation (nothing to write)."""
+    return bool(token and attempt.workstation_hash and secrets.compare_digest(_digest(token), attempt.workstation_hash))
+
+
 def check(attempt: Attempt, token: str | None, *, actor: User, now: datetime, ip: str = "") -> str | None:
     """Accept the request's workstation; return a new token when the attempt moves here with consent."""
     if attempt.workstation_hash is None:
         return bind(attempt)
-    if token and secrets.compare_digest(_digest(token), attempt.workstation_hash):
+    if matches(attempt, token):
         return None
     if attempt.move_allowed_at is not None:
         new = bind(attempt)

@@ -232,3 +232,122 @@ def test_moving_to_another_workstation_needs_the_operator(csrf_app, client, room
         == 200
     )
     assert browser.get(f"/test/{attempt.id}/state").status_code == 409  # the old workstation is now locked out
+
+
+def _shift_contact(attempt, seconds: int) -> None:
+    """Pretend the browser was last heard from ``seconds`` ago (as stored by the server)."""
+    from datetime import timedelta
+
+    from examplatform.core.clock import utcnow
+
+    db.session.expire_all()
+    stored = db.session.get(Attempt, attempt.id)
+    stored.last_heartbeat_at = utcnow() - timedelta(seconds=seconds)
+    db.session.commit()
+    return stored.last_heartbeat_at
+
+
+def _stored_contact(attempt):
+    db.session.expire_all()
+    return db.session.get(Attempt, attempt.id).last_heartbeat_at
+
+
+def test_a_heartbeat_soon_after_contact_only_reads(started):
+    browser, attempt = started
+    before = _shift_contact(attempt, 5)
+    reply = browser.post(f"/test/{attempt.id}/heartbeat", json={})
+    assert reply.status_code == 200 and reply.get_json()["status"] == "in_progress"
+    assert reply.get_json()["remaining_seconds"] > 3500
+    assert _stored_contact(attempt) == before  # nothing written
+
+
+def test_a_heartbeat_after_the_persist_interval_updates_the_contact(started):
+    browser, attempt = started
+    before = _shift_contact(attempt, 25)
+    assert browser.post(f"/test/{attempt.id}/heartbeat", json={}).status_code == 200
+    assert _stored_contact(attempt) > before
+    gaps = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "theory.connection_gap")).all()
+    assert gaps == []  # 25 s is no outage
+
+
+def test_a_long_silence_is_recorded_as_a_connection_gap(started):
+    browser, attempt = started
+    _shift_contact(attempt, 100)
+    assert browser.post(f"/test/{attempt.id}/heartbeat", json={}).status_code == 200
+    gap = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "theory.connection_gap")).one()
+    assert json.loads(gap.details)["seconds"] >= 100
+
+
+def test_a_heartbeat_after_the_deadline_submits_the_attempt(started):
+    from datetime import timedelta
+
+    from examplatform.core.clock import utcnow
+
+    browser, attempt = started
+    _shift_contact(attempt, 5)  # a recent contact must not keep the quiet path from enforcing the deadline
+    stored = db.session.get(Attempt, attempt.id)
+    stored.deadline_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    body = browser.post(f"/test/{attempt.id}/heartbeat", json={}).get_json()
+    assert body["status"] == "submitted" and body["receipt"]
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt.id).status is AttemptStatus.SUBMITTED
+
+
+def test_a_heartbeat_for_another_candidates_attempt_is_not_found(csrf_app, started, prepared, factories):
+    _browser, attempt = started
+    other = _candidate_client(csrf_app, prepared["candidates"][1], factories.password)
+    assert other.post(f"/test/{attempt.id}/heartbeat", json={}).status_code == 404
+    assert other.post(f"/test/{attempt.id}/answers", json={"seq": 1, "position": 1, "value": None}).status_code == 404
+
+
+def test_a_heartbeat_from_another_browser_is_refused(csrf_app, started, prepared, factories):
+    """The quiet path must not skip the workstation check: a second browser of the same candidate gets 409."""
+    _browser, attempt = started
+    second = _candidate_client(csrf_app, prepared["candidates"][0], factories.password)
+    _shift_contact(attempt, 5)
+    assert second.post(f"/test/{attempt.id}/heartbeat", json={}).status_code == 409
+
+
+def test_the_session_pin_is_stored_as_a_keyed_hmac(client, room):
+    from flask import current_app
+
+    from examplatform.sessions.models import ValidationSession
+    from examplatform.theory import console
+
+    pin = _pin(client, room)
+    db.session.expire_all()
+    session = db.session.get(ValidationSession, room.id)
+    assert session.pin_hash.startswith(console.PIN_SCHEME) and pin not in session.pin_hash
+    assert console.pin_matches(session, pin) and not console.pin_matches(session, f"{(int(pin) + 1) % 10**6:06d}")
+    key = current_app.secret_key
+    current_app.secret_key = "another-key"  # a copy of the database without the instance's key opens nothing
+    try:
+        assert not console.pin_matches(session, pin)
+    finally:
+        current_app.secret_key = key
+
+
+def test_a_save_reads_only_what_it_needs(started):
+    """A save is one short transaction: a bounded number of statements, whatever the form's length."""
+    from sqlalchemy import event
+
+    browser, attempt = started
+    items = browser.get(f"/test/{attempt.id}/state").get_json()["items"]
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = items[0]
+        value = first["options"][0]["id"] if first["type"] == "single" else None
+        reply = browser.post(f"/test/{attempt.id}/answers", json={"seq": 1, "position": 1, "value": value})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert reply.status_code == 200 and reply.get_json()["applied"]
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(statements) <= 10, statements
+    form_reads = [s for s in selects if "form_item" in s]
+    assert form_reads and all("form_item.position = " in s for s in form_reads)  # one item, never the whole form

@@ -17,6 +17,7 @@
   const answers = {};
   let current = 1;
   let remaining = 0;
+  let lastContact = 0; // when the server last acknowledged a save or a heartbeat (Date.now())
   let status = "in_progress";
   let sending = false;
   let retryDelay = 1000;
@@ -55,6 +56,7 @@
         queue.shift();
         persist();
         retryDelay = 1000;
+        lastContact = Date.now();
         remaining = ack.remaining_seconds;
         status = ack.status;
       } else if (response.status === 409) {
@@ -268,13 +270,18 @@
     renderClock();
   }, 500);
 
-  async function heartbeat() {
+  // A saved answer tells the server the browser is alive and brings back the clock and the status, so a
+  // heartbeat is sent only after a whole interval without an acknowledged save.
+  const heartbeatMs = Number(app.dataset.heartbeatMs) || 10000;
+  async function heartbeat(force) {
+    if (force !== true && queue.length === 0 && Date.now() - lastContact < heartbeatMs * 0.9) return;
     try {
       const response = await post(app.dataset.heartbeatUrl, {});
       if (response.status === 409) { blocked((await response.json()).message); return; }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       $("closed").classList.add("d-none");
       const body = await response.json();
+      lastContact = Date.now();
       const wasPaused = status === "paused";
       remaining = body.remaining_seconds;
       status = body.status;
@@ -285,8 +292,8 @@
       setSaveState(queue.length ? "offline" : $("save-state").dataset.state);
     }
   }
-  setInterval(heartbeat, Number(app.dataset.heartbeatMs) || 10000);
-  window.addEventListener("online", () => { retryDelay = 1000; pump(); heartbeat(); });
+  setInterval(heartbeat, heartbeatMs);
+  window.addEventListener("online", () => { retryDelay = 1000; pump(); heartbeat(true); });
   window.addEventListener("offline", () => setSaveState("offline"));
 
   // --- controls ----------------------------------------------------------------------------------------
