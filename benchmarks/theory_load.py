@@ -11,9 +11,12 @@ reading the database afterwards (every acknowledged save must be in the answer j
 item must be the current answer). Baseline in the same run and server: GET /health (SELECT 1), closed loop at
 the same concurrency as a closed-loop save burst; the ratio save / bare makes machines comparable.
 
-Smoke: --candidates 50 --think 0.2 (about 70 s on a quiet 2-core machine: its ~2,300 saves are bound by the
-server, which takes ~15-18 ms of CPU per save). Default: 2,000 candidates on SQLite (a temp file), the test
-phase stopped after --max-seconds (600) if unfinished, then checked and reported all the same;
+Think time: the form has 40 items and a 60-minute limit, i.e. 90 s per item if the time is used; the default
+mean of 15 s (7.5-22.5 s) is a candidate six times faster than that, every candidate at once, so the
+offered load (about 2,000 / 15 / 1.075 = 124 changes/s plus heartbeats) is well above a real room's.
+--think 2 with --candidates 300 offers the same rate in a 3-minute run (a quick check).
+Smoke: --candidates 50 --think 0.2 (about 40 s). Default: 2,000 candidates on SQLite (a temp file), the test
+phase stopped after --max-seconds (1,200) if unfinished, then checked and reported all the same;
 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench for PostgreSQL (that schema is emptied).
 --url http://127.0.0.1:PORT drives an already running server on data made by --setup-only (same --database-url).
 Needs aiohttp (not a platform dependency): pip install aiohttp==3.14.5.
@@ -1108,7 +1111,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
     add("--candidates", type=int, default=None, help="candidates in the main run (default 2000; --url: all ready)")
-    add("--think", type=float, default=1.5, help="mean think time per item in seconds (uniform ±50 %%)")
+    add("--think", type=float, default=15.0, help="mean think time per item in seconds (uniform ±50 %%)")
     add("--start-window", type=float, default=None, help="start spread in seconds (default min(30, 20×think))")
     add("--login-window", type=float, default=None, help="login spread in seconds (default min(30, 20×think))")
     add("--login-concurrency", type=int, default=16, help="logins in flight at once (scrypt is slow on purpose)")
@@ -1119,7 +1122,7 @@ def parse_args() -> argparse.Namespace:
     add("--baseline-seconds", type=float, default=5.0, help="duration of the baseline and of the save burst")
     add("--connections", type=int, default=0, help="client connection pool (0: unlimited, one per request)")
     add("--request-timeout", type=float, default=300.0, help="seconds before a request is given up")
-    add("--max-seconds", type=float, default=600.0, help="limit of the test phase (then: stop, check, report)")
+    add("--max-seconds", type=float, default=1200.0, help="limit of the test phase (then: stop, check, report)")
     add("--max-login-seconds", type=float, default=900.0, help="limit of the login warm-up")
     add("--seed", type=int, default=13881)
     add(
