@@ -1,0 +1,181 @@
+"""The two parallel exam scenarios: they load, their identifiers are real, their templates build and vary per seed.
+
+Their task drafts (``tasks-draft.md`` beside each scenario) must cover every criterion the qualification
+verifies by simulation (method S) and keep the same shape, so either scenario can be given at an exam.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from contextlib import closing
+from datetime import date
+
+import pytest
+import yaml
+from stdnum.pl import nip, pesel, regon
+
+from simulator import api, sandbox
+from simulator.scenario import PROJECT_ROOT, load_scenario
+
+EXAMS = ("egzamin-b2b-it", "egzamin-b2c-ubezpieczenia")
+QUALIFICATION = PROJECT_ROOT / "question_bank" / "qualification" / "13881.yaml"
+TASK = re.compile(r"^### (z\d\d) – .+$", re.M)
+CRITERIA = re.compile(r"^\*\*Kryteria:\*\* (.+)$", re.M)
+MINUTES = re.compile(r"^\*\*Czas:\*\* (\d+) min$", re.M)
+
+
+def _simulation_criteria() -> set[str]:
+    data = yaml.safe_load(QUALIFICATION.read_text(encoding="utf-8"))
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if "S" in (node.get("methods") or []) and str(node.get("code", "")).count(".") == 2:
+                found.add(str(node["code"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(data)
+    return found
+
+
+@pytest.fixture(params=EXAMS)
+def exam(request):
+    return load_scenario(request.param)
+
+
+def test_exam_scenario_has_the_size_the_exam_needs(exam):
+    seed = exam.seed
+    assert exam.kind == "exam" and exam.business_date.year == 2026
+    assert 20 <= len(seed["accounts"]) <= 25 and 22 <= len(seed["contacts"]) <= 28
+    assert 10 <= len(seed["products"]) <= 15 and any(p.get("active") is False for p in seed["products"])
+    assert len(seed["pipelines"]) == 2
+    assert all(5 <= len(p["stages"]) <= 7 for p in seed["pipelines"])
+    assert all(any(s.get("tasks") for s in p["stages"]) for p in seed["pipelines"])
+    assert 12 <= len(seed["opportunities"]) <= 20 and 15 <= len(seed["activities"]) <= 25
+    statuses = [o.get("status", "otwarta") for o in seed["opportunities"]]
+    assert statuses.count("wygrana") >= 2 and statuses.count("przegrana") >= 2
+    assert any("probability" in o for o in seed["opportunities"])  # a manual probability to notice
+    assert {p["legal_basis"] for p in seed["purposes"]} >= {"a", "b", "c", "f"}
+    assert any(c.get("withdrawn_on") for c in seed["consents"])
+    assert 1 <= len(seed["requests"]) <= 2 and 1 <= len(seed["goals"]) <= 2 and 2 <= len(seed["segments"]) <= 3
+    assert [u for u in exam.data["users"] if u.get("me")] and 3 <= len(exam.data["users"]) - 1 <= 3
+
+
+def test_exam_identifiers_have_valid_checksums(exam):
+    for account in exam.seed["accounts"]:
+        assert not account.get("nip") or nip.is_valid(account["nip"]), account["key"]
+        assert not account.get("regon") or regon.is_valid(account["regon"]), account["key"]
+    for record in exam.data["registers"]["gus"]:
+        assert not record.get("nip") or nip.is_valid(record["nip"]), record["name"]
+        assert regon.is_valid(record["regon"]), record["name"]
+    people = [c for c in exam.seed["contacts"] if c.get("pesel")]
+    assert people
+    for person in people:
+        assert pesel.is_valid(person["pesel"]), person["key"]
+        assert str(pesel.get_birth_date(person["pesel"])) == person["birth_date"], person["key"]
+        assert (pesel.get_gender(person["pesel"]) == "F") == (person["sex"] == "K"), person["key"]
+
+
+def test_exam_registers_hold_every_kind_of_deliberate_mismatch(exam):
+    registers, accounts = exam.data["registers"], exam.seed["accounts"]
+    crm_nips = {a["nip"] for a in accounts if a.get("nip")}
+    crm_regons = {a["regon"] for a in accounts if a.get("regon")}
+    gus = registers["gus"]
+    assert any(r.get("unit_type") == "LP" and r["regon"] in crm_regons for r in gus)  # a local unit's REGON in CRM
+    assert any(r.get("status") == "wykreślony" and r.get("nip") in crm_nips for r in gus)
+    assert any(r.get("nip") and r["nip"] not in crm_nips and r.get("unit_type") != "LP" for r in gus)  # to create
+    assert any(not v["valid"] and v["nip"] in crm_nips for v in registers["vies"])
+    by_nip = {a["nip"]: a for a in accounts if a.get("nip")}
+    renamed = [r for r in gus if r.get("nip") in by_nip and by_nip[r["nip"]].get("street")]
+    assert any(by_nip[r["nip"]]["street"] != r["street"] or by_nip[r["nip"]]["name"].split()[0].upper() not in
+               r["name"].upper() for r in renamed)  # a registered name or address that differs
+
+
+def test_exam_template_builds_and_each_seed_varies_names_and_amounts(exam, tmp_path):
+    template = sandbox.build_template(exam, tmp_path)
+    with closing(sqlite3.connect(template)) as conn:
+        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("account", "contact", "activity")}
+        assert conn.execute("SELECT value FROM instance_meta WHERE key = 'business_date'").fetchone()[0] == str(
+            exam.business_date
+        )
+    assert counts == {
+        "account": len(exam.seed["accounts"]),
+        "contact": len(exam.seed["contacts"]),
+        "activity": len(exam.seed["activities"]),
+    }
+    first = api.provision(exam.id, "kandydat-A", 1, root=tmp_path)
+    second = api.provision(exam.id, "kandydat-B", 2, root=tmp_path)
+
+    def rows(info, query):
+        with closing(sqlite3.connect(sandbox.instance_path(tmp_path, info.instance_id))) as conn:
+            return conn.execute(query).fetchall()
+
+    names = "SELECT first_name || ' ' || last_name FROM contact ORDER BY id"
+    values = "SELECT value FROM opportunity ORDER BY id"
+    assert rows(first, names) != rows(second, names) and rows(first, values) != rows(second, values)
+    kept = set(exam.variations["contact_names"]["keep"])
+    for index, person in enumerate(exam.seed["contacts"]):
+        if person["key"] in kept:
+            assert rows(first, names)[index][0] == f"{person['first_name']} {person['last_name']}"
+
+
+def test_exam_products_carry_the_vat_rate_of_their_trade():
+    it, insurance = (load_scenario(sid).seed["products"] for sid in EXAMS)
+    assert {p["vat_rate"] for p in it} == {"23"}
+    assert {p["vat_rate"] for p in insurance} == {"zw"}  # art. 43 ust. 1 pkt 37 ustawy o VAT
+
+
+def test_exam_scenarios_are_parallel_in_size():
+    b2b, b2c = (load_scenario(sid).seed for sid in EXAMS)
+    for section in ("accounts", "contacts", "products", "opportunities", "activities", "consents"):
+        assert abs(len(b2b[section]) - len(b2c[section])) <= 0.2 * max(len(b2b[section]), len(b2c[section])), section
+    assert [len(p["stages"]) >= 5 for p in b2b["pipelines"]] == [len(p["stages"]) >= 5 for p in b2c["pipelines"]]
+
+
+def _draft(scenario_id: str) -> str:
+    return (PROJECT_ROOT / "question_bank" / "practical" / scenario_id / "tasks-draft.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("scenario_id", EXAMS)
+def test_task_draft_covers_every_simulation_criterion(scenario_id):
+    text = _draft(scenario_id)
+    keys = TASK.findall(text)
+    assert 20 <= len(keys) <= 24 and keys == [f"z{i:02d}" for i in range(1, len(keys) + 1)]
+    codes = [c.strip() for line in CRITERIA.findall(text) for c in line.split(",")]
+    assert len(CRITERIA.findall(text)) == len(keys)
+    required = _simulation_criteria()
+    assert len(required) == 29
+    assert required <= set(codes), sorted(required - set(codes))
+    assert set(codes) <= required, sorted(set(codes) - required)
+    minutes = [int(m) for m in MINUTES.findall(text)]
+    assert len(minutes) == len(keys) and 120 <= sum(minutes) <= 150
+
+
+def test_task_drafts_have_the_same_shape():
+    b2b, b2c = (_draft(sid) for sid in EXAMS)
+    assert TASK.findall(b2b) == TASK.findall(b2c)
+    assert CRITERIA.findall(b2b) == CRITERIA.findall(b2c)
+    assert MINUTES.findall(b2b) == MINUTES.findall(b2c)
+
+
+def test_task_drafts_name_only_seeded_records(exam):
+    text = _draft(exam.id)
+    seed = exam.seed
+    known = {
+        "account": {a["key"] for a in seed["accounts"]},
+        "contact": {c["key"] for c in seed["contacts"]},
+        "opportunity": {o["key"] for o in seed["opportunities"]},
+        "product": {p["key"] for p in seed["products"]},
+        "pipeline": {p["key"] for p in seed["pipelines"]},
+        "user": {u["key"] for u in exam.data["users"]},
+    }
+    refs = re.findall(r"\{\{ (\w+)\.([a-z0-9-]+)\.\w+ \}\}", text)
+    assert refs
+    for kind, key in refs:
+        assert key in known.get(kind, set()), f"{kind}.{key}"
+    assert date(2026, 1, 1) <= exam.business_date <= date(2026, 12, 31)
