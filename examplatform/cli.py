@@ -134,7 +134,8 @@ def outbox_list(to_email: str | None, limit: int) -> None:
 
 def register_cli(app: Flask) -> None:
     from examplatform.bank.cli import bank
+    from examplatform.practical.cli import practical
     from examplatform.theory.cli import theory
 
-    for command in (create_admin, demo, audit, qualification, outbox, bank, theory):
+    for command in (create_admin, demo, audit, qualification, outbox, bank, theory, practical):
         app.cli.add_command(command)

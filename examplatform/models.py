@@ -24,6 +24,7 @@ from examplatform.institutions.models import (  # noqa: F401
     ValidationCentre,
 )
 from examplatform.notifications.models import OutboxMessage  # noqa: F401
+from examplatform.practical.models import PracticalAttempt, PracticalSetup  # noqa: F401
 from examplatform.sessions.models import Enrolment, Irregularity, ValidationSession  # noqa: F401
 from examplatform.theory.models import (  # noqa: F401
     Answer,

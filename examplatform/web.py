@@ -141,6 +141,7 @@ def register(app: Flask) -> None:
     from examplatform.institutions.views import bp as institutions_bp
     from examplatform.main.views import bp as main_bp
     from examplatform.notifications.views import bp as notifications_bp
+    from examplatform.practical.views import bp as practical_bp
     from examplatform.qualification.views import bp as qualification_bp
     from examplatform.sessions.views import bp as sessions_bp
     from examplatform.theory.views import bp as theory_bp
@@ -156,6 +157,7 @@ def register(app: Flask) -> None:
         bank_bp,
         theory_bp,
         commission_bp,
+        practical_bp,
     ):
         app.register_blueprint(blueprint)
     _register_error_handlers(app)

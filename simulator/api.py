@@ -25,12 +25,14 @@ __all__ = [
     "ContentError",
     "InstanceFrozen",
     "InstanceInfo",
+    "ScenarioSummary",
     "SimulatorError",
     "UnknownInstance",
     "destroy",
     "freeze",
     "provision",
     "reset",
+    "scenarios",
     "timeline",
     "verify_log",
 ]
@@ -128,3 +130,27 @@ def verify_log(instance_id: str, *, root: Path | None = None) -> tuple[bool, int
     """Check the instance's hash chain; return (True, None) or (False, seq of the first broken entry)."""
     with closing(sandbox.open_instance(_root(root), instance_id)) as conn:
         return actionlog.verify_rows(actionlog.read_rows(conn))
+
+
+@dataclass(frozen=True)
+class ScenarioSummary:
+    """A scenario the platform may choose for a session."""
+
+    id: str
+    title: str
+    kind: str  # exam | practice
+    business_date: str
+
+
+def scenarios() -> list[ScenarioSummary]:
+    """Every valid scenario under question_bank/practical/, by id (a broken file is left out, not fatal)."""
+    from simulator.scenario import SCENARIOS_DIR
+
+    found = []
+    for path in sorted(SCENARIOS_DIR.glob("*/scenario.yaml")):
+        try:
+            loaded = load_scenario(path.parent.name)
+        except ContentError:
+            continue
+        found.append(ScenarioSummary(loaded.id, loaded.title, loaded.kind, loaded.business_date.isoformat()))
+    return found

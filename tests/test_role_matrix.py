@@ -24,6 +24,7 @@ OPERATORS = frozenset({A.OPERATOR, A.INSTITUTION_ADMIN, A.PLATFORM_ADMIN})
 CANDIDATE = frozenset({A.CANDIDATE})
 RESULT_READERS = frozenset({A.INSTITUTION_ADMIN, A.COMMISSION_MEMBER, A.QA_AUDITOR, A.PLATFORM_ADMIN})
 STAFF = frozenset({A.OPERATOR, A.COMMISSION_MEMBER, A.INSTITUTION_ADMIN, A.APPEALS_PANEL, A.QA_AUDITOR})
+OBSERVERS = frozenset({A.COMMISSION_MEMBER, A.OPERATOR, A.INSTITUTION_ADMIN, A.QA_AUDITOR, A.PLATFORM_ADMIN})
 
 EXPECTED: dict[str, object] = {
     "static": PUBLIC,
@@ -93,6 +94,20 @@ EXPECTED: dict[str, object] = {
     "institutions.staff_grant_role": WRITE_INSTITUTION,
     "institutions.staff_revoke_role": WRITE_INSTITUTION,
     "institutions.test_plan": WRITE_INSTITUTION,
+    "practical.setup": OPERATORS,
+    "practical.save_setup": OPERATORS,
+    "practical.provision": OPERATORS,
+    "practical.start": OPERATORS,
+    "practical.extend": OPERATORS,
+    "practical.operator_finish": OPERATORS,
+    "practical.observe": OBSERVERS,
+    "practical.observe_json": OBSERVERS,
+    "practical.timeline": OBSERVERS,
+    "practical.timeline_json": OBSERVERS,
+    "practical.index": CANDIDATE,
+    "practical.work": CANDIDATE,
+    "practical.state": CANDIDATE,
+    "practical.finish": CANDIDATE,
 }
 FRAMEWORK_ENDPOINTS = {"static", "bootstrap.static"}
 

@@ -1,0 +1,251 @@
+"""The practical part of a session: scenario, one CRM instance per candidate, the server's clock, the freeze.
+
+The platform reaches the simulator only through ``simulator.api``. The clock lives here: the deadline is
+set when the operator starts the part, enforced on every request and by ``flask practical sweep``; at the
+end the instance is frozen (read-only) and its check results are stored as evidence for the commission.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from examplatform.audit.services import record
+from examplatform.auth.models import User
+from examplatform.core.errors import Conflict, DomainError, NotFound
+from examplatform.extensions import db
+from examplatform.practical.models import PracticalAttempt, PracticalFinish, PracticalSetup, PracticalStatus
+from examplatform.sessions.models import Enrolment, ValidationSession
+from simulator import api
+
+MIN_MINUTES, MAX_MINUTES = 15, 480
+EXTENSION_MAX_MINUTES = 120
+
+
+def exam_scenarios() -> list[api.ScenarioSummary]:
+    """Scenarios a session may use (practice scenarios are for the public practice mode only)."""
+    return [s for s in api.scenarios() if s.kind == "exam"]
+
+
+def setup_of(session: ValidationSession) -> PracticalSetup | None:
+    return db.session.scalar(select(PracticalSetup).where(PracticalSetup.session_id == session.id))
+
+
+def attempts_of_session(session: ValidationSession) -> list[PracticalAttempt]:
+    return list(
+        db.session.scalars(
+            select(PracticalAttempt)
+            .join(Enrolment)
+            .where(Enrolment.session_id == session.id)
+            .order_by(PracticalAttempt.id)
+        )
+    )
+
+
+def configure(session: ValidationSession, *, scenario: str, minutes: int, actor: User, now: datetime) -> PracticalSetup:
+    """Choose the session's scenario and time limit (the scenario is fixed once instances exist)."""
+    if scenario not in {s.id for s in exam_scenarios()}:
+        raise DomainError(_("Wybierz scenariusz egzaminacyjny z listy."))
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise DomainError(_("Czas na część praktyczną: od %(lo)d do %(hi)d minut.", lo=MIN_MINUTES, hi=MAX_MINUTES))
+    setup = setup_of(session)
+    if setup is not None and setup.scenario != scenario and attempts_of_session(session):
+        raise Conflict(_("Instancje kandydatów już istnieją: scenariusza nie można zmienić."))
+    if setup is None:
+        setup = PracticalSetup(session_id=session.id, scenario=scenario)
+        db.session.add(setup)
+    before = {"scenario": setup.scenario, "minutes": setup.time_limit_minutes}
+    setup.scenario, setup.time_limit_minutes = scenario, minutes
+    setup.updated_at, setup.updated_by_id = now, actor.id
+    record(
+        "practical.configured",
+        actor=actor,
+        now=now,
+        institution_id=session.institution_id,
+        object_type="session",
+        object_id=session.code,
+        details={"before": before, "after": {"scenario": scenario, "minutes": minutes}},
+    )
+    return setup
+
+
+def provision_session(session: ValidationSession, *, actor: User, now: datetime) -> int:
+    """Create a CRM instance for every enrolled candidate who has none yet; return how many were created."""
+    setup = setup_of(session)
+    if setup is None:
+        raise Conflict(_("Najpierw wybierz scenariusz części praktycznej."))
+    have = {a.enrolment_id for a in attempts_of_session(session)}
+    created = 0
+    for enrolment in session.enrolments:
+        if enrolment.id in have:
+            continue
+        seed = secrets.randbelow(2**31)
+        info = api.provision(setup.scenario, f"{session.code}/{enrolment.id}", seed)
+        db.session.add(
+            PracticalAttempt(
+                enrolment_id=enrolment.id,
+                scenario=info.scenario,
+                seed=seed,
+                instance_id=info.instance_id,
+                token=info.token,
+                viewer_token=info.viewer_token,
+                provisioned_at=now,
+            )
+        )
+        created += 1
+    record(
+        "practical.provisioned",
+        actor=actor,
+        now=now,
+        institution_id=session.institution_id,
+        object_type="session",
+        object_id=session.code,
+        details={"scenario": setup.scenario, "created": created},
+    )
+    return created
+
+
+def start(attempt: PracticalAttempt, *, actor: User, now: datetime) -> None:
+    """Start the candidate's clock (the operator starts the practical part)."""
+    if attempt.status is not PracticalStatus.PROVISIONED:
+        raise Conflict(_("Część praktyczna tego kandydata już się rozpoczęła."))
+    setup = setup_of(attempt.enrolment.session)
+    attempt.status, attempt.started_at = PracticalStatus.IN_PROGRESS, now
+    attempt.deadline_at = now + timedelta(minutes=setup.time_limit_minutes)
+    record(
+        "practical.started",
+        actor=actor,
+        now=now,
+        object_type="practical_attempt",
+        object_id=attempt.id,
+        details={"instance": attempt.instance_id, "deadline_at": attempt.deadline_at.isoformat()},
+    )
+
+
+def extend(attempt: PracticalAttempt, *, minutes: int, actor: User, now: datetime, reason: str) -> None:
+    enforce_deadline(attempt, now)
+    if attempt.status is not PracticalStatus.IN_PROGRESS:
+        raise Conflict(_("Przedłużyć można tylko trwającą część praktyczną."))
+    if not 1 <= minutes <= EXTENSION_MAX_MINUTES:
+        raise DomainError(_("Przedłużenie: od 1 do %(n)d minut.", n=EXTENSION_MAX_MINUTES))
+    if not reason.strip():
+        raise DomainError(_("Podaj powód działania operatora."))
+    attempt.extension_seconds += minutes * 60
+    attempt.deadline_at += timedelta(minutes=minutes)
+    record(
+        "practical.extended",
+        actor=actor,
+        now=now,
+        object_type="practical_attempt",
+        object_id=attempt.id,
+        reason=reason.strip(),
+        details={"minutes": minutes, "deadline_at": attempt.deadline_at.isoformat()},
+    )
+
+
+def remaining_seconds(attempt: PracticalAttempt, now: datetime) -> int:
+    if attempt.status is not PracticalStatus.IN_PROGRESS or attempt.deadline_at is None:
+        return 0
+    return max(0, int((attempt.deadline_at - now).total_seconds()))
+
+
+def finish(
+    attempt: PracticalAttempt, *, reason: PracticalFinish, actor: User | None, now: datetime, note: str = ""
+) -> None:
+    """End the work: freeze the instance (read-only from now on) and store the check results."""
+    if attempt.status is PracticalStatus.FINISHED:
+        raise Conflict(_("Część praktyczna jest już zakończona."))
+    if reason is PracticalFinish.OPERATOR and not note.strip():
+        raise DomainError(_("Podaj powód działania operatora."))
+    at = min(now, attempt.deadline_at) if reason is PracticalFinish.DEADLINE and attempt.deadline_at else now
+    api.freeze(attempt.instance_id)
+    attempt.status, attempt.finished_at, attempt.finish_reason = PracticalStatus.FINISHED, at, reason
+    record(
+        "practical.finished",
+        actor=actor,
+        now=now,
+        object_type="practical_attempt",
+        object_id=attempt.id,
+        reason=note.strip(),
+        details={"instance": attempt.instance_id, "finish": str(reason), "finished_at": at.isoformat()},
+    )
+
+
+def enforce_deadline(attempt: PracticalAttempt, now: datetime) -> bool:
+    """Finish an attempt whose time is over (on any request, and by the sweeper)."""
+    if attempt.status is PracticalStatus.IN_PROGRESS and attempt.deadline_at and now >= attempt.deadline_at:
+        finish(attempt, reason=PracticalFinish.DEADLINE, actor=None, now=now)
+        return True
+    return False
+
+
+def sweep(now: datetime) -> int:
+    finished = 0
+    for attempt in db.session.scalars(
+        select(PracticalAttempt).where(
+            PracticalAttempt.status == PracticalStatus.IN_PROGRESS, PracticalAttempt.deadline_at <= now
+        )
+    ):
+        finished += enforce_deadline(attempt, now)
+    return finished
+
+
+def attempt_for_candidate(user: User, attempt_id: int) -> PracticalAttempt:
+    attempt = db.session.scalar(
+        select(PracticalAttempt)
+        .join(Enrolment)
+        .where(PracticalAttempt.id == attempt_id, Enrolment.candidate_id == user.id)
+    )
+    if attempt is None:
+        raise NotFound(_("Nie ma takiej części praktycznej."))
+    return attempt
+
+
+def attempts_of_candidate(user: User) -> list[PracticalAttempt]:
+    return list(
+        db.session.scalars(
+            select(PracticalAttempt)
+            .join(Enrolment)
+            .where(Enrolment.candidate_id == user.id)
+            .order_by(PracticalAttempt.id)
+        )
+    )
+
+
+def attempt_in_session(session: ValidationSession, attempt_id: int) -> PracticalAttempt:
+    attempt = db.session.scalar(
+        select(PracticalAttempt)
+        .join(Enrolment)
+        .where(PracticalAttempt.id == attempt_id, Enrolment.session_id == session.id)
+    )
+    if attempt is None:
+        raise NotFound(_("W tej sesji nie ma takiego kandydata."))
+    return attempt
+
+
+def progress(attempt: PracticalAttempt, *, limit: int = 5) -> dict:
+    """Live figures for the observation screen: the candidate's actions so far and the latest ones."""
+    own = [e for e in api.timeline(attempt.instance_id) if e["actor_kind"] == "candidate"]
+    return {
+        "actions": len(own),
+        "last_at": own[-1]["occurred_at"] if own else None,
+        "latest": [describe(e) for e in own[-limit:]][::-1],
+    }
+
+
+def describe(event: dict) -> dict:
+    """The parts of an action-log entry the commission's screens show (no hashes)."""
+    return {
+        "seq": event["seq"],
+        "at": event["occurred_at"],
+        "actor_kind": event["actor_kind"],
+        "actor": event["actor_label"],
+        "action": event["action"],
+        "entity": f"{event['entity_type']} {event['entity_id'] or ''}".strip(),
+        "summary": event["summary"],
+        "before": event["before"],
+        "after": event["after"],
+    }

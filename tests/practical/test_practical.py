@@ -1,0 +1,196 @@
+"""The practical part over HTTP: setup, provisioning, the candidate's CRM beside the tasks, the server's clock,
+the freeze at the end, the commission's live observation, and who may see what."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from examplatform.audit.models import AuditEntry
+from examplatform.core.clock import utcnow
+from examplatform.extensions import db
+from examplatform.practical.models import PracticalAttempt, PracticalFinish, PracticalStatus
+from simulator import api
+
+ACCOUNT = {"name": "Nowy Klient z Targów sp. z o.o.", "data_source": "targi", "owner_id": "1"}
+
+
+def _login(app, email, password):
+    client = app.test_client()
+    assert client.post("/auth/login", data={"email": email, "password": password}).status_code == 302
+    return client
+
+
+@pytest.fixture
+def operator(csrf_app, exam, factories):
+    return _login(csrf_app, exam["operator"].email, factories.password)
+
+
+def _configure(operator, exam, minutes="90"):
+    return operator.post(
+        f"/practical/sessions/{exam['session'].id}/setup", data={"scenario": exam["scenario"], "minutes": minutes}
+    )
+
+
+def _attempts(exam) -> dict[int, PracticalAttempt]:
+    db.session.expire_all()
+    rows = db.session.scalars(select(PracticalAttempt)).all()
+    return {a.enrolment.candidate_id: a for a in rows}
+
+
+@pytest.fixture
+def provisioned(operator, exam):
+    assert _configure(operator, exam).status_code == 302
+    assert operator.post(f"/practical/sessions/{exam['session'].id}/provision").status_code == 302
+    return _attempts(exam)
+
+
+@pytest.fixture
+def started(operator, exam, provisioned):
+    assert operator.post(f"/practical/sessions/{exam['session'].id}/start").status_code == 302
+    return _attempts(exam)
+
+
+def test_setup_validates_in_polish_and_keeps_the_input(operator, exam):
+    sid = exam["session"].id
+    low = operator.post(f"/practical/sessions/{sid}/setup", data={"scenario": exam["scenario"], "minutes": "5"})
+    assert low.status_code == 400 and "Od 15 do 480 minut." in low.get_data(as_text=True)
+    assert 'value="5"' in low.get_data(as_text=True)  # what was typed is shown again
+    practice = operator.post(f"/practical/sessions/{sid}/setup", data={"scenario": "practice", "minutes": "90"})
+    assert practice.status_code == 400 and "Not a valid choice" not in practice.get_data(as_text=True)
+    assert _configure(operator, exam).status_code == 302
+    assert "Zapisano ustawienia części praktycznej." in operator.get(f"/practical/sessions/{sid}").get_data(
+        as_text=True
+    )
+
+
+def test_provisioning_creates_one_instance_per_candidate_once(operator, exam, provisioned):
+    assert len(provisioned) == 3 and all(a.status is PracticalStatus.PROVISIONED for a in provisioned.values())
+    assert len({a.instance_id for a in provisioned.values()}) == 3
+    again = operator.post(f"/practical/sessions/{exam['session'].id}/provision", follow_redirects=True)
+    assert "Przygotowano instancje CRM: 0." in again.get_data(as_text=True)
+    other = [s.id for s in api.scenarios() if s.kind == "exam" and s.id != exam["scenario"]]
+    if other:  # the scenario is fixed once instances exist
+        page = operator.post(
+            f"/practical/sessions/{exam['session'].id}/setup", data={"scenario": other[0], "minutes": "90"}
+        )
+        assert page.status_code == 409 and "scenariusza nie można zmienić" in page.get_data(as_text=True)
+    actions = db.session.scalars(select(AuditEntry.action)).all()
+    assert {"practical.configured", "practical.provisioned"} <= set(actions)
+
+
+def test_the_crm_is_shown_only_after_the_start_and_only_the_candidates_own(
+    csrf_app, operator, exam, provisioned, factories
+):
+    first, second = exam["candidates"][:2]
+    mine, theirs = provisioned[first.id], provisioned[second.id]
+    browser = _login(csrf_app, first.email, factories.password)
+    waiting = browser.get(f"/practical/{mine.id}").get_data(as_text=True)
+    assert "jest gotowa" in waiting and mine.token not in waiting
+    operator.post(f"/practical/sessions/{exam['session'].id}/start")
+    page = browser.get(f"/practical/{mine.id}").get_data(as_text=True)
+    assert f"/sim/i/{mine.token}/zadania" in page and f"/sim/i/{mine.token}/" in page
+    assert mine.viewer_token not in page and theirs.token not in page and theirs.viewer_token not in page
+    assert browser.get(f"/practical/{theirs.id}").status_code == 404
+    assert browser.get(f"/practical/{theirs.id}/state").status_code == 404
+    state = browser.get(f"/practical/{mine.id}/state").get_json()
+    assert state["status"] == "in_progress" and 89 * 60 < state["remaining_seconds"] <= 90 * 60
+
+
+def test_the_commission_watches_actions_live_and_drills_down(csrf_app, exam, started, factories):
+    candidate = exam["candidates"][0]
+    attempt = started[candidate.id]
+    browser = _login(csrf_app, candidate.email, factories.password)
+    member = _login(csrf_app, exam["member"].email, factories.password)
+    sid = exam["session"].id
+    before = member.get(f"/practical/sessions/{sid}/observe.json").get_json()
+    row = next(r for r in before["candidates"] if r["attempt"] == attempt.id)
+    assert row["actions"] == 0 and row["status"] == "in_progress"
+    assert browser.post(f"/sim/i/{attempt.token}/accounts/new", data=ACCOUNT).status_code == 302
+    after = member.get(f"/practical/sessions/{sid}/observe.json").get_json()
+    row = next(r for r in after["candidates"] if r["attempt"] == attempt.id)
+    assert row["actions"] >= 1 and row["latest"][0]["action"] == "account.created"
+    raw = json.dumps(after)
+    assert attempt.token not in raw and attempt.viewer_token not in raw
+    timeline = member.get(f"/practical/sessions/{sid}/attempts/{attempt.id}/timeline")
+    assert timeline.status_code == 200 and "account.created" in timeline.get_data(as_text=True)
+    assert attempt.viewer_token in timeline.get_data(as_text=True) and attempt.token not in timeline.get_data(
+        as_text=True
+    )
+    events = member.get(f"/practical/sessions/{sid}/attempts/{attempt.id}/timeline.json?since=0").get_json()
+    last = events["events"][-1]["seq"]
+    assert (
+        member.get(f"/practical/sessions/{sid}/attempts/{attempt.id}/timeline.json?since={last}").get_json()["events"]
+        == []
+    )
+    bad = member.get(f"/practical/sessions/{sid}/attempts/{attempt.id}/timeline.json?since=-1")
+    assert bad.status_code == 400
+
+
+def test_observation_is_for_the_sessions_commission_and_staff_only(csrf_app, exam, started, factories):
+    sid = exam["session"].id
+    outsider = _login(csrf_app, exam["outsider"].email, factories.password)
+    assert outsider.get(f"/practical/sessions/{sid}/observe").status_code == 403
+    assert outsider.get(f"/practical/sessions/{sid}/observe.json").status_code == 403
+    candidate = _login(csrf_app, exam["candidates"][0].email, factories.password)
+    assert candidate.get(f"/practical/sessions/{sid}/observe.json").status_code == 403
+    assert candidate.get(f"/practical/sessions/{sid}").status_code == 403
+
+
+def test_the_deadline_freezes_the_instance(csrf_app, exam, started, factories):
+    candidate = exam["candidates"][0]
+    attempt = started[candidate.id]
+    attempt.deadline_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    browser = _login(csrf_app, candidate.email, factories.password)
+    assert browser.get(f"/practical/{attempt.id}/state").get_json() == {"status": "finished", "remaining_seconds": 0}
+    assert browser.post(f"/sim/i/{attempt.token}/accounts/new", data=ACCOUNT).status_code == 423
+    finished = _attempts(exam)[candidate.id]
+    assert finished.finish_reason is PracticalFinish.DEADLINE and finished.finished_at <= utcnow()
+    page = browser.get(f"/practical/{attempt.id}").get_data(as_text=True)
+    assert "upłynął czas" in page and attempt.token not in page
+
+
+def test_the_candidate_finishes_once(csrf_app, exam, started, factories):
+    candidate = exam["candidates"][1]
+    attempt = started[candidate.id]
+    browser = _login(csrf_app, candidate.email, factories.password)
+    done = browser.post(f"/practical/{attempt.id}/finish", follow_redirects=True)
+    assert "Zakończono część praktyczną." in done.get_data(as_text=True)
+    again = browser.post(f"/practical/{attempt.id}/finish", follow_redirects=True)
+    assert again.status_code == 200 and "nie ma czego kończyć" in again.get_data(as_text=True)
+    assert browser.post(f"/sim/i/{attempt.token}/accounts/new", data=ACCOUNT).status_code == 423
+    assert _attempts(exam)[candidate.id].finish_reason is PracticalFinish.CANDIDATE
+
+
+def test_operator_extends_and_finishes_with_a_reason(operator, exam, started):
+    attempt = started[exam["candidates"][2].id]
+    base = f"/practical/sessions/{exam['session'].id}/attempts/{attempt.id}"
+    deadline = attempt.deadline_at
+    refused = operator.post(f"{base}/extend", data={"minutes": "0", "reason": ""}, follow_redirects=True)
+    assert "Od 1 do 120." in refused.get_data(as_text=True) and "To pole jest wymagane." in refused.get_data(
+        as_text=True
+    )
+    assert _attempts(exam)[attempt.enrolment.candidate_id].deadline_at == deadline
+    operator.post(f"{base}/extend", data={"minutes": "15", "reason": "awaria stanowiska nr 4"})
+    assert _attempts(exam)[attempt.enrolment.candidate_id].deadline_at == deadline + timedelta(minutes=15)
+    no_reason = operator.post(f"{base}/finish", data={"reason": ""}, follow_redirects=True)
+    assert "To pole jest wymagane." in no_reason.get_data(as_text=True)
+    assert _attempts(exam)[attempt.enrolment.candidate_id].status is PracticalStatus.IN_PROGRESS
+    operator.post(f"{base}/finish", data={"reason": "kandydat zrezygnował"})
+    finished = _attempts(exam)[attempt.enrolment.candidate_id]
+    assert finished.status is PracticalStatus.FINISHED and finished.finish_reason is PracticalFinish.OPERATOR
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "practical.finished")).one()
+    assert entry.reason == "kandydat zrezygnował"
+
+
+def test_the_sweeper_finishes_expired_attempts(csrf_app, exam, started):
+    attempt = started[exam["candidates"][0].id]
+    attempt.deadline_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    result = csrf_app.test_cli_runner().invoke(args=["practical", "sweep"])
+    assert result.exit_code == 0 and "zakończono z upływem czasu: 1" in result.output
+    assert _attempts(exam)[exam["candidates"][0].id].status is PracticalStatus.FINISHED
