@@ -367,3 +367,6 @@ def protocol(session_id: int):
         mimetype="application/pdf",
         headers={"Content-Disposition": f"attachment; filename=protokol-{session.code}.pdf"},
     )
+
+
+from examplatform.commission import interview_views  # noqa: E402,F401  (registers the interview routes on bp)
