@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +11,6 @@ from examplatform.auth.models import Role
 from examplatform.commission import interviews as I
 from examplatform.commission import outcome as O
 from examplatform.commission import scoring as S
-from examplatform.commission.interview import InterviewBank, interview_bank
 from examplatform.commission.models import InterviewPlan, ScoreSheet
 from examplatform.commission.views import ADMINS, READERS, _sheet, _test_result, bp
 from examplatform.core.clock import utcnow
@@ -22,16 +21,12 @@ from examplatform.qualification.services import current_qualification
 from examplatform.sessions.services import session_for_staff
 
 
-def _bank(q) -> InterviewBank:
-    return interview_bank(current_app.config["INTERVIEW_BANK_FILE"], frozenset(I.interview_criteria(q)))
-
-
 @bp.route("/sessions/<int:session_id>/interview-plan")
 @role_required(*READERS)
 def interview_plan(session_id: int):
     session = session_for_staff(current_user, session_id)
     q = current_qualification()
-    plan = I.plan_of(session, bank=_bank(q), qualification=q, now=utcnow())
+    plan = I.plan_of(session, bank=I.current_bank(q), qualification=q, now=utcnow())
     db.session.commit()
     return _render_plan(session, plan, q)
 
@@ -44,7 +39,7 @@ def _render_plan(session, plan, q, *, status: int = 200, selected: list[str] | N
         plan=plan,
         planned=planned,
         q=q,
-        usable=I.usable_questions(_bank(q), q),
+        usable=I.usable_questions(I.current_bank(q), q),
         selected=set(selected if selected is not None else [p.question_id for p in planned]),
         may_set=I.may_set_plan(session, current_user),
         errors=errors,
@@ -59,7 +54,7 @@ def interview_plan_save(session_id: int):
     q = current_qualification()
     chosen = [value[:40] for value in request.form.getlist("question")][:100]
     try:
-        I.set_plan(session, chosen, actor=current_user, now=utcnow(), bank=_bank(q), qualification=q)
+        I.set_plan(session, chosen, actor=current_user, now=utcnow(), bank=I.current_bank(q), qualification=q)
     except I.PlanLocked:
         db.session.commit()  # the refused attempt stays in the audit log
         raise
@@ -67,7 +62,7 @@ def interview_plan_save(session_id: int):
         raise
     except DomainError as exc:
         db.session.rollback()
-        plan = I.plan_of(session, bank=_bank(q), qualification=q, now=utcnow())
+        plan = I.plan_of(session, bank=I.current_bank(q), qualification=q, now=utcnow())
         db.session.commit()
         return _render_plan(session, plan, q, status=400, selected=chosen, errors=[exc.message])
     db.session.commit()
@@ -88,7 +83,7 @@ def _render_interview(session, sheet, *, status: int = 200, entered=None, errors
     interview = I.interview_of(sheet)
     plan = db.session.get(InterviewPlan, interview.plan_id) if interview else None
     if plan is None:
-        plan = I.plan_of(session, bank=_bank(q), qualification=q, now=utcnow())
+        plan = I.plan_of(session, bank=I.current_bank(q), qualification=q, now=utcnow())
         db.session.commit()
     scorers = S.scorers(sheet)
     is_scorer = current_user.id in {u.id for u in scorers}
@@ -133,7 +128,7 @@ def _render_interview(session, sheet, *, status: int = 200, entered=None, errors
 def interview_start(session_id: int, enrolment_id: int):
     session, sheet = _sheet(session_id, enrolment_id)
     q = current_qualification()
-    I.start(sheet, current_user, now=utcnow(), bank=_bank(q), qualification=q)
+    I.start(sheet, current_user, now=utcnow(), bank=I.current_bank(q), qualification=q)
     db.session.commit()
     flash(_("Rozpoczęto rozmowę; plan pytań tej sesji jest od teraz zablokowany."), "success")
     return redirect(url_for(".interview_view", session_id=session.id, enrolment_id=sheet.enrolment_id))

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from examplatform.audit.services import record
 from examplatform.auth.models import Role, User
 from examplatform.commission import scoring as S
 from examplatform.commission.composition import commission_of
-from examplatform.commission.interview import InterviewBank, InterviewQuestion
+from examplatform.commission.interview import InterviewBank, InterviewQuestion, interview_bank
 from examplatform.commission.models import Interview, InterviewNote, InterviewPlan, PlannedQuestion, ScoreSheet
 from examplatform.core.errors import Conflict, DomainError, PermissionDenied
 from examplatform.extensions import db
@@ -54,6 +55,11 @@ class Planned:
 def interview_criteria(qualification: Qualification) -> list[str]:
     """The criteria verified by interview (method I), in the qualification's order."""
     return [c.code for c in qualification.criteria_by_method("I")]
+
+
+def current_bank(qualification: Qualification) -> InterviewBank:
+    """The interview bank configured for this installation (INTERVIEW_BANK_FILE), re-read when it changes."""
+    return interview_bank(current_app.config["INTERVIEW_BANK_FILE"], frozenset(interview_criteria(qualification)))
 
 
 def usable_questions(bank: InterviewBank, qualification: Qualification) -> dict[str, list[InterviewQuestion]]:
@@ -359,4 +365,15 @@ def visible_notes(sheet: ScoreSheet, viewer: User) -> dict[int, dict[int, str]]:
     result: dict[int, dict[int, str]] = {}
     for note in db.session.scalars(query):
         result.setdefault(note.member_id, {})[note.question_id] = note.text
+    return result
+
+
+def interview_scoring(sheet: ScoreSheet, qualification: Qualification) -> list[tuple[User, int, int, bool]]:
+    """Per scorer: I criteria scored, I criteria in all, whether they submitted (for the protocol; no notes)."""
+    codes = set(interview_criteria(qualification))
+    done = S.submissions(sheet)
+    result = []
+    for user in S.scorers(sheet):
+        scored = codes & set(S._latest(sheet, user.id))
+        result.append((user, len(scored), len(codes), user.id in done))
     return result
