@@ -58,6 +58,7 @@ class Config:
 
     QUALIFICATION_FILE = "question_bank/qualification/13881.yaml"
     BANK_FOLDER = "question_bank/theory/items"
+    INTERVIEW_BANK_FILE = "question_bank/interview/questions.yaml"
     MIN_ITEMS_PER_T_CRITERION = 12
     THEORY_HEARTBEAT_MS = 10000  # how often the candidate's page reports and resyncs the clock
 

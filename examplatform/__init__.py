@@ -53,7 +53,8 @@ def _configure(app: Flask, config: dict | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "examplatform.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
-    for name in ("QUALIFICATION_FILE", "BANK_FOLDER"):  # content paths are relative to the project
+    # content paths are relative to the project
+    for name in ("QUALIFICATION_FILE", "BANK_FOLDER", "INTERVIEW_BANK_FILE"):
         if not Path(app.config[name]).is_absolute():
             app.config[name] = str(PROJECT_ROOT / app.config[name])
 

@@ -64,6 +64,13 @@ EXPECTED: dict[str, object] = {
     "commission.decision": frozenset({A.COMMISSION_MEMBER}),
     "commission.confirm": frozenset({A.COMMISSION_MEMBER}),
     "commission.protocol": RESULT_READERS,
+    "commission.interview_plan": RESULT_READERS,
+    "commission.interview_plan_save": frozenset({A.COMMISSION_MEMBER}) | WRITE_INSTITUTION,
+    "commission.interview_view": RESULT_READERS,
+    "commission.interview_start": frozenset({A.COMMISSION_MEMBER}),
+    "commission.interview_finish": frozenset({A.COMMISSION_MEMBER}),
+    "commission.interview_save": frozenset({A.COMMISSION_MEMBER}),
+    "commission.candidate_decision": CANDIDATE,
     "theory.index": CANDIDATE,
     "theory.take": CANDIDATE,
     "theory.start": CANDIDATE,
@@ -166,6 +173,7 @@ def world(factories):
             CommissionMember(
                 commission=commission,
                 user=users[Role.COMMISSION_MEMBER],
+                is_chair=True,  # the chair may fix the interview plan
                 eligibility="test",
                 appointed_at=factories.now,
             ),
@@ -189,6 +197,7 @@ def world(factories):
         "attempt_id": attempt.id,
         "document": "booklet",
         "enrolment_id": session.enrolments[0].id,
+        "decision_id": 1,  # none exists: the candidate is let in and told there is no such decision (404)
     }
     return users, params
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from examplatform.core.content import ContentError, read_yaml, validate_schema
@@ -54,8 +55,31 @@ class InterviewQuestion:
     red_flags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class InterviewBank:
+    """The bank file's version and its questions in file order."""
+
+    version: int
+    questions: tuple[InterviewQuestion, ...]
+
+
 def load_interview_bank(path: Path | str, interview_criteria: set[str]) -> list[InterviewQuestion]:
     """Read and check the bank: schema, unique ids, criteria verified by interview, sane thresholds."""
+    return list(_load(path, interview_criteria).questions)
+
+
+def interview_bank(path: Path | str, interview_criteria: frozenset[str]) -> InterviewBank:
+    """Return the bank in ``path``, re-reading it only when the file changes."""
+    path = Path(path)
+    return _cached(str(path), path.stat().st_mtime_ns, interview_criteria)
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str, mtime_ns: int, interview_criteria: frozenset[str]) -> InterviewBank:
+    return _load(path, set(interview_criteria))
+
+
+def _load(path: Path | str, interview_criteria: set[str]) -> InterviewBank:
     doc = read_yaml(path)
     errors = validate_schema(doc, SCHEMA) if isinstance(doc.data, dict) else [doc.error((), "plik musi być mapą")]
     if errors:
@@ -91,7 +115,7 @@ def load_interview_bank(path: Path | str, interview_criteria: set[str]) -> list[
         )
     if errors:
         raise ContentError(errors)
-    return questions
+    return InterviewBank(doc.data["version"], tuple(questions))
 
 
 def coverage(questions: list[InterviewQuestion]) -> Counter:

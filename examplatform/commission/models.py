@@ -157,6 +157,8 @@ class Decision(db.Model):
     drafted_at: Mapped[datetime]
     drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     locked_at: Mapped[datetime | None]
+    # the in-app message that announced the locked decision to the candidate
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id", ondelete="SET NULL"))
 
     confirmations: Mapped[list[DecisionConfirmation]] = relationship(cascade="all, delete-orphan")
 
@@ -170,3 +172,59 @@ class DecisionConfirmation(db.Model):
     decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     confirmed_at: Mapped[datetime]
+
+
+class InterviewPlan(db.Model):
+    """The session's structured-interview plan (plan rozmowy): the same questions in the same order for all."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("validation_session.id", ondelete="CASCADE"), unique=True)
+    bank_version: Mapped[int]
+    is_default: Mapped[bool] = mapped_column(default=True)  # derived from the session, not chosen by anyone
+    chosen_at: Mapped[datetime]
+    chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    locked_at: Mapped[datetime | None]  # set when the first interview of the session starts
+
+    questions: Mapped[list[PlannedQuestion]] = relationship(
+        cascade="all, delete-orphan", order_by="PlannedQuestion.position"
+    )
+
+
+class PlannedQuestion(db.Model):
+    """A question of the plan as a copy of the exact text used, so a later edit of the bank changes nothing."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("interview_plan.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    criterion: Mapped[str] = mapped_column(String(12))
+    question_id: Mapped[str] = mapped_column(String(40))
+    question_version: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the snapshot below
+    snapshot: Mapped[str] = mapped_column(Text)  # JSON: question, context, elements, threshold, follow-ups, red flags
+
+
+class Interview(db.Model):
+    """The structured interview (rozmowa z komisją) of one candidate: when it started and finished."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheet.id", ondelete="CASCADE"), unique=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("interview_plan.id", ondelete="RESTRICT"))
+    started_at: Mapped[datetime]
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    finished_at: Mapped[datetime | None]
+    finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+class InterviewNote(db.Model):
+    """One member's own note on one planned question for one candidate (blind until all have submitted)."""
+
+    __table_args__ = (UniqueConstraint("interview_id", "member_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("planned_question.id", ondelete="RESTRICT"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import combinations
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -30,6 +31,12 @@ from examplatform.qualification.loader import Qualification
 from examplatform.sessions.models import Enrolment, ValidationSession
 
 APPEAL_DAYS = 14  # the institution's appeal deadline after the decision is announced
+LOCAL_TIME = ZoneInfo("Europe/Warsaw")  # deadlines are calendar days where the institution works
+
+
+def appeal_deadline(announced_at: datetime) -> date:
+    """The last day for an appeal: APPEAL_DAYS calendar days after the announcement, in Polish local time."""
+    return (announced_at.astimezone(LOCAL_TIME) + timedelta(days=APPEAL_DAYS)).date()
 
 
 def scored_criteria(qualification: Qualification) -> list[str]:
@@ -363,7 +370,7 @@ def confirm(sheet: ScoreSheet, member: User, *, now: datetime) -> Decision:
 
 def _announce(sheet: ScoreSheet, decision: Decision, now: datetime) -> None:
     candidate = sheet.enrolment.candidate
-    deadline = (now + timedelta(days=APPEAL_DAYS)).date().strftime("%d.%m.%Y")
+    deadline = appeal_deadline(now).strftime("%d.%m.%Y")
     body = (
         _("Komisja walidacyjna podjęła decyzję: wynik pozytywny.")
         if decision.positive
@@ -378,14 +385,14 @@ def _announce(sheet: ScoreSheet, decision: Decision, now: datetime) -> None:
         date=deadline,
         days=APPEAL_DAYS,
     )
-    queue_message(
+    decision.message_id = queue_message(
         to_email=candidate.email,
         user_id=candidate.id,
         kind="commission_decision",
         subject=_("Decyzja komisji walidacyjnej"),
         body=body,
         now=now,
-    )
+    ).id
     record(
         "commission.decision_locked",
         actor=None,

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from examplatform.auth.models import Role, User
 from examplatform.commission import composition as C
+from examplatform.commission import interviews as I
 from examplatform.commission import scoring as S
 from examplatform.commission.forms import AgreeForm, AppointForm, ConfirmForm, DecisionForm, DeclarationForm, RosterForm
 from examplatform.commission.models import Declaration, ScoreSheet
@@ -334,6 +335,7 @@ def protocol(session_id: int):
     session = session_for_staff(current_user, session_id)
     q = current_qualification()
     commission = C.commission_of(session)
+    plan = I.plan_of(session, bank=I.current_bank(q), qualification=q, now=utcnow())
     rows = []
     for enrolment in session.enrolments:
         sheet = S.sheet_for(enrolment)
@@ -343,6 +345,8 @@ def protocol(session_id: int):
                 "result": _test_result(enrolment),
                 "finals": S.final_scores(sheet, q),
                 "decision": S.decision_of(sheet),
+                "interview": I.interview_of(sheet),
+                "interview_scoring": I.interview_scoring(sheet, q),
             }
         )
     db.session.commit()
@@ -356,6 +360,8 @@ def protocol(session_id: int):
         session=session,
         q=q,
         commission=commission,
+        plan=plan,
+        planned=I.planned(plan),
         rows=rows,
         declarations=declarations,
         measures=measures,
@@ -367,3 +373,6 @@ def protocol(session_id: int):
         mimetype="application/pdf",
         headers={"Content-Disposition": f"attachment; filename=protokol-{session.code}.pdf"},
     )
+
+
+from examplatform.commission import interview_views  # noqa: E402,F401  (registers the interview routes on bp)

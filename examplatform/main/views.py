@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from examplatform.auth.models import STAFF_ROLES, Role
+from examplatform.commission.outcome import locked_decisions_of
 from examplatform.core.clock import utcnow
 from examplatform.core.guards import public
 from examplatform.core.web import safe_next
@@ -28,6 +29,7 @@ def dashboard():
     context = {
         "roles": sorted(roles, key=list(Role).index),
         "enrolments": session_services.enrolments_of(current_user) if Role.CANDIDATE in roles else [],
+        "decisions": locked_decisions_of(current_user) if Role.CANDIDATE in roles else {},
         "staff_sessions": session_services.sessions_for_staff(current_user, now=now, upcoming_only=True)
         if roles & set(STAFF_ROLES)
         else [],

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from examplatform.audit.models import AuditEntry
 from examplatform.commission import composition as C
 from examplatform.commission import scoring as S
+from examplatform.commission.models import PlannedQuestion
 from examplatform.extensions import db
 
 SECRET = "Notatka-członka-A-tylko-dla-niego"
@@ -38,7 +39,12 @@ def _form(q, *, unmet=(), comment=""):
 
 
 def _pages(browser, session, enrolment):
-    urls = [f"/commission/sessions/{session.id}", f"/commission/sessions/{session.id}/sheets/{enrolment.id}"]
+    urls = [
+        f"/commission/sessions/{session.id}",
+        f"/commission/sessions/{session.id}/sheets/{enrolment.id}",
+        f"/commission/sessions/{session.id}/interviews/{enrolment.id}",
+        f"/commission/sessions/{session.id}/interview-plan",
+    ]
     return "".join(browser.get(u).get_data(as_text=True) for u in urls)
 
 
@@ -46,13 +52,17 @@ def test_member_b_sees_nothing_of_a_until_both_submit(csrf_app, ready, panel, q,
     session, enrolment = ready
     a, b = _browser(csrf_app, panel["a"], factories.password), _browser(csrf_app, panel["b"], factories.password)
     url = f"/commission/sessions/{session.id}/sheets/{enrolment.id}/scores"
+    interview = f"/commission/sessions/{session.id}/interviews/{enrolment.id}"
+    assert a.post(f"{interview}/start").status_code == 302
+    first = db.session.scalars(select(PlannedQuestion).order_by(PlannedQuestion.position)).first()
+    assert a.post(interview, data={f"note_{first.id}": f"{SECRET}-notatka"}).status_code == 302
     assert a.post(url, data={**_form(q, unmet=("2.2.2",), comment=SECRET), "submit_scores": "1"}).status_code == 302
     before = _pages(b, session, enrolment)
     assert SECRET not in before and "nie spełnia</strong>" not in before and "✘ v1" not in before
     assert "Oceny pozostałych członków komisji zobaczysz dopiero" in before
     assert b.post(url, data={**_form(q), "submit_scores": "1"}).status_code == 302
     after = _pages(b, session, enrolment)
-    assert SECRET in after and "Kryteria z różnymi ocenami: 2.2.2" in after
+    assert SECRET in after and "Kryteria z różnymi ocenami: 2.2.2" in after and f"{SECRET}-notatka" in after
 
 
 def test_decision_flow_over_http(csrf_app, ready, panel, q, factories):
