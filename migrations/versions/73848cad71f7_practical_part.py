@@ -1,7 +1,7 @@
 """practical part
 
 Revision ID: 73848cad71f7
-Revises: 2623496164bf
+Revises: 94957d2291a8
 Create Date: 2026-11-26 21:51:21.867189
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '73848cad71f7'
-down_revision = '2623496164bf'
+down_revision = '94957d2291a8'
 branch_labels = None
 depends_on = None
 
