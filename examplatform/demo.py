@@ -189,6 +189,12 @@ def load_demo(*, now: datetime, qualification: Qualification) -> list[tuple[str,
 
     prepare_session(session, actor=None, now=now, qualification=qualification)
 
+    from examplatform.practical.models import PracticalSetup
+
+    if db.session.scalar(select(PracticalSetup).where(PracticalSetup.session_id == session.id)) is None:
+        # the operator prepares the candidates' CRM instances from the session page (not at start-up)
+        db.session.add(PracticalSetup(session_id=session.id, scenario="egzamin-b2b-it", time_limit_minutes=150))
+
     logins = [(PLATFORM_ADMIN[0], DEMO_PASSWORD, Role.PLATFORM_ADMIN.label)]
     logins += [(p.email, DEMO_PASSWORD, ", ".join(r.label for r in p.roles)) for p in STAFF]
     logins += [(SECOND_ADMIN[0], DEMO_PASSWORD, Role.INSTITUTION_ADMIN.label + " (druga instytucja)")]

@@ -22,6 +22,7 @@ _STAFF = frozenset({Role.OPERATOR, Role.COMMISSION_MEMBER, Role.INSTITUTION_ADMI
 NAV = (
     NavItem(_l("Pulpit"), "main.dashboard", None),
     NavItem(_l("Test teoretyczny"), "theory.index", frozenset({Role.CANDIDATE})),
+    NavItem(_l("Część praktyczna"), "practical.index", frozenset({Role.CANDIDATE})),
     NavItem(_l("Sesje walidacyjne"), "sessions.index", _STAFF),
     NavItem(
         _l("Instytucje"),
