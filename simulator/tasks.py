@@ -80,11 +80,12 @@ def compute_variables(conn: sqlite3.Connection, scenario: Scenario) -> dict[str,
 
 def seed_max_ids(conn: sqlite3.Connection) -> dict[str, int]:
     """Return the highest id of every entity (the start state: larger ids were added by the candidate)."""
-    found = {}
-    for entity in voc.ENTITY_MODELS:
-        if "id" in voc.FIELDS[entity]:
-            found[entity] = conn.execute(f"SELECT coalesce(max(id), 0) FROM {voc.table(entity)}").fetchone()[0]  # noqa: S608
-    return found
+    parts = [
+        f"SELECT '{entity}', coalesce(max(id), 0) FROM {voc.table(entity)}"  # names from our own vocabulary
+        for entity in voc.ENTITY_MODELS
+        if "id" in voc.FIELDS[entity]
+    ]
+    return dict(conn.execute(" UNION ALL ".join(parts)).fetchall())  # one query: provisioning stays a file copy
 
 
 def initialise(conn: sqlite3.Connection, scenario: Scenario) -> None:
