@@ -55,33 +55,32 @@ def check_where(entity: str, where: Any, at: tuple, problems: ParamProblems) -> 
         if name == "key":
             for i, key in enumerate(condition if isinstance(condition, list) else [condition]):
                 _seed_key(entity, key, (*here, i) if isinstance(condition, list) else here, problems)
-            continue
-        if name == "new":
+        elif name == "new":
             if not isinstance(condition, bool):
                 problems.error(here, "„new” przyjmuje true (rekord dodany przez kandydata) albo false")
-            continue
-        fields, error = voc.resolve_path(entity, name)
-        if error:
-            problems.error(here, error)
-            continue
-        pairs = [("eq", condition)]
-        if isinstance(condition, dict) and not (len(condition) == 1 and next(iter(condition)) in ("var", "answer")):
-            unknown = [op for op in condition if op not in OPERATORS]
-            if unknown or not condition:
-                problems.error(here, f"nieznany warunek „{', '.join(unknown)}”; dozwolone: " + ", ".join(OPERATORS))
-                continue
-            pairs = list(condition.items())
-        target = fields[-1].ref
-        for op, value in pairs:
-            at_op = here if len(pairs) == 1 and op == "eq" else (*here, op)
-            _value_refs(value, at_op, problems)
-            if target and op in ("eq", "ne", "in", "not_in"):
-                for i, key in enumerate(value if isinstance(value, list) else [value]):
-                    _seed_key(target, key, (*at_op, i) if isinstance(value, list) else at_op, problems)
+        else:
+            _check_condition(entity, name, condition, here, problems)
 
 
-def _entity_ok(params: dict[str, Any], problems: ParamProblems) -> bool:
-    return params.get("entity") in voc.ENTITY_MODELS
+def _check_condition(entity: str, name: str, condition: Any, here: tuple, problems: ParamProblems) -> None:
+    fields, error = voc.resolve_path(entity, name)
+    if error:
+        problems.error(here, error)
+        return
+    pairs = [("eq", condition)]
+    if isinstance(condition, dict) and not (len(condition) == 1 and next(iter(condition)) in ("var", "answer")):
+        unknown = [op for op in condition if op not in OPERATORS]
+        if unknown or not condition:
+            problems.error(here, f"nieznany warunek „{', '.join(unknown)}”; dozwolone: " + ", ".join(OPERATORS))
+            return
+        pairs = list(condition.items())
+    target = fields[-1].ref
+    for op, value in pairs:
+        at_op = here if len(pairs) == 1 and op == "eq" else (*here, op)
+        _value_refs(value, at_op, problems)
+        if target and op in ("eq", "ne", "in", "not_in"):
+            for i, key in enumerate(value if isinstance(value, list) else [value]):
+                _seed_key(target, key, (*at_op, i) if isinstance(value, list) else at_op, problems)
 
 
 @register
@@ -104,7 +103,9 @@ class RecordExists(CheckType):
         )
 
 
-def _field_matches(kind: str, actual: Any, expected: Any, options: list[str] | None, tolerance: Any, seed_id) -> bool:
+def _field_matches(
+    kind: str, actual: Any, expected: Any, *, options: list[str] | None, tolerance: Any, seed_id
+) -> bool:
     if kind == "phone" and not options:
         return actual is not None and phone_digits(actual) == phone_digits(expected)
     if kind in ("text", "identifier", "phone"):
@@ -163,9 +164,9 @@ class FieldEquals(CheckType):
                     fields[-1].kind,
                     actual,
                     snapshot.resolve(raw),
-                    params.get("normalise"),
-                    params.get("tolerance"),
-                    lambda key, target=target: snapshot.seed_id(target, key),
+                    options=params.get("normalise"),
+                    tolerance=params.get("tolerance"),
+                    seed_id=lambda key, target=target: snapshot.seed_id(target, key),
                 ):
                     wrong.append(name)
             ok = len(wanted) - len(wrong)
@@ -430,6 +431,20 @@ def _report_rows(snapshot: Snapshot, definition: dict[str, Any]) -> Any:
 
 
 FUNCTIONS = ["count", "sum", "avg", "min", "max", "value"]
+
+
+def _aggregate(fn: str, values: list[Any]) -> Any:
+    """Return sum, avg, min, max or the single distinct value of ``values`` (None when undetermined)."""
+    if fn == "value":
+        return values[0] if len({plain(v) for v in values}) == 1 else None
+    if not values:
+        return Decimal(0) if fn == "sum" else None
+    if fn in ("sum", "avg"):
+        total = sum((Decimal(v) for v in values), Decimal(0))
+        return total if fn == "sum" else total / len(values)
+    return min(values) if fn == "min" else max(values)
+
+
 COMPUTE = _object(
     ["fn", "entity"], {"fn": {"enum": FUNCTIONS}, "entity": ENTITY, "field": {"type": "string"}, "where": WHERE}
 )
@@ -477,17 +492,7 @@ class AnswerEquals(CheckType):
         if expected["fn"] == "count":
             return len(rows)
         values = [snapshot.value(expected["entity"], r, expected["field"]) for r in rows]
-        values = [v for v in values if v is not None]
-        if expected["fn"] == "value":
-            distinct = {plain(v) for v in values}
-            return values[0] if len(distinct) == 1 else None
-        if not values:
-            return Decimal(0) if expected["fn"] == "sum" else None
-        if expected["fn"] == "sum":
-            return sum((Decimal(v) for v in values), Decimal(0))
-        if expected["fn"] == "avg":
-            return sum((Decimal(v) for v in values), Decimal(0)) / len(values)
-        return min(values) if expected["fn"] == "min" else max(values)
+        return _aggregate(expected["fn"], [v for v in values if v is not None])
 
     def evaluate(self, snapshot: Snapshot, params):
         key = params["answer"]

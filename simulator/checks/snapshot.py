@@ -37,21 +37,20 @@ def is_operators(condition: Any) -> bool:
     return isinstance(condition, dict) and bool(condition) and all(k in OPERATORS for k in condition)
 
 
+CONVERTERS = {
+    "money": lambda raw: Decimal(raw).scaleb(-2),
+    "date": date.fromisoformat,
+    "datetime": datetime.fromisoformat,
+    "time": time.fromisoformat,
+    "bool": bool,
+}
+
+
 def convert(kind: str, raw: Any) -> Any:
     """Return a stored SQLite value as the Python value of its field kind."""
-    if raw is None:
-        return None
-    if kind == "money":
-        return Decimal(raw).scaleb(-2)
-    if kind == "date":
-        return date.fromisoformat(raw)
-    if kind == "datetime":
-        return datetime.fromisoformat(raw)
-    if kind == "time":
-        return time.fromisoformat(raw)
-    if kind == "bool":
-        return bool(raw)
-    return raw
+    if raw is None or kind not in CONVERTERS:
+        return raw
+    return CONVERTERS[kind](raw)
 
 
 def plain(value: Any) -> Any:
@@ -118,10 +117,9 @@ class Snapshot:
         fields, error = voc.resolve_path(entity, path)
         if error:
             raise KeyError(error)
-        current, current_entity = row, entity
+        current = row
         for f in fields[:-1]:
             current = self.get(f.ref, current.get(f.name))
-            current_entity = f.ref
             if current is None:
                 return None
         return current.get(fields[-1].name)
@@ -197,24 +195,31 @@ class Snapshot:
         return all(compare(kind, actual, op, self.resolve(v), lambda k: self.seed_id(target, k)) for op, v in ops)
 
 
-def _same(kind: str, actual: Any, expected: Any, seed_id) -> bool:
-    if expected is None:
-        return actual in (None, "")
-    if actual is None:
-        return False
-    if kind == "ref":
-        return actual == seed_id(expected)
-    if kind in ("money", "number"):
-        number = parse_number(expected)
-        return number is not None and Decimal(actual) == number
-    if kind in ("date", "datetime", "time"):
-        return plain(actual)[: len(str(expected))] == str(expected)
-    if kind == "bool":
-        return bool(actual) == bool(expected)
+def _same_number(actual: Any, expected: Any) -> bool:
+    number = parse_number(expected)
+    return number is not None and Decimal(actual) == number
+
+
+def _same_text(kind: str, actual: Any, expected: Any) -> bool:
     if kind == "phone":
         return phone_digits(actual) == phone_digits(expected)
     options = IDENTIFIER_DEFAULT if kind == "identifier" else TEXT_DEFAULT
     return normalise(actual, options) == normalise(expected, options)
+
+
+def _same(kind: str, actual: Any, expected: Any, seed_id) -> bool:
+    if expected is None or actual is None:
+        return actual in (None, "") and expected is None
+    comparisons = {
+        "ref": lambda: actual == seed_id(expected),
+        "money": lambda: _same_number(actual, expected),
+        "number": lambda: _same_number(actual, expected),
+        "date": lambda: plain(actual)[: len(str(expected))] == str(expected),
+        "datetime": lambda: plain(actual)[: len(str(expected))] == str(expected),
+        "time": lambda: plain(actual)[: len(str(expected))] == str(expected),
+        "bool": lambda: bool(actual) == bool(expected),
+    }
+    return comparisons[kind]() if kind in comparisons else _same_text(kind, actual, expected)
 
 
 def _order(kind: str, actual: Any, expected: Any) -> tuple[Any, Any] | None:
@@ -228,21 +233,23 @@ def _order(kind: str, actual: Any, expected: Any) -> tuple[Any, Any] | None:
     return normalise(actual, TEXT_DEFAULT), normalise(expected, TEXT_DEFAULT)
 
 
+def _contains(kind: str, actual: Any, op: str, expected: Any) -> bool:
+    options = IDENTIFIER_DEFAULT if kind in ("identifier", "phone") else (*TEXT_DEFAULT, "diacritics")
+    a, e = normalise(actual, options), normalise(expected, options)
+    return actual is not None and (e in a if op == "contains" else a.startswith(e))
+
+
 def compare(kind: str, actual: Any, op: str, expected: Any, seed_id) -> bool:
     """Return whether ``actual`` (a field of ``kind``) satisfies ``op expected``."""
-    if op == "eq":
-        return _same(kind, actual, expected, seed_id)
-    if op == "ne":
-        return not _same(kind, actual, expected, seed_id)
+    if op in ("eq", "ne"):
+        return _same(kind, actual, expected, seed_id) == (op == "eq")
     if op in ("in", "not_in"):
         inside = any(_same(kind, actual, e, seed_id) for e in (expected or []))
-        return inside if op == "in" else not inside
+        return inside == (op == "in")
     if op == "empty":
         return (actual in (None, "")) == bool(expected)
     if op in ("contains", "starts"):
-        options = IDENTIFIER_DEFAULT if kind in ("identifier", "phone") else (*TEXT_DEFAULT, "diacritics")
-        a, e = normalise(actual, options), normalise(expected, options)
-        return actual is not None and (e in a if op == "contains" else a.startswith(e))
+        return _contains(kind, actual, op, expected)
     pair = _order(kind, actual, expected)
     if pair is None:
         return False

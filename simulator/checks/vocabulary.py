@@ -92,25 +92,23 @@ class Field:
     ref: str | None = None
 
 
+KINDS = (
+    (Money, "money"),
+    (UTCDateTime, "datetime"),
+    (Boolean, "bool"),
+    (Date, "date"),
+    (Time, "time"),
+    (Integer, "number"),
+)
+
+
 def _kind(column) -> str:
-    t = column.type
-    if isinstance(t, Money):
-        return "money"
-    if isinstance(t, UTCDateTime):
-        return "datetime"
-    if isinstance(t, Boolean):
-        return "bool"
-    if isinstance(t, Date):
-        return "date"
-    if isinstance(t, Time):
-        return "time"
-    if isinstance(t, Integer):
-        return "number"
-    if getattr(t, "enum_class", None) is not None:
-        return "enum"
-    if column.key == "phone":
-        return "phone"
-    return "identifier" if column.key in IDENTIFIERS else "text"
+    kind = next((name for type_, name in KINDS if isinstance(column.type, type_)), None)
+    if kind is None and getattr(column.type, "enum_class", None) is not None:
+        kind = "enum"
+    if kind is None and column.key == "phone":
+        kind = "phone"
+    return kind or ("identifier" if column.key in IDENTIFIERS else "text")
 
 
 def _fields(entity: str) -> dict[str, Field]:

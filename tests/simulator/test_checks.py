@@ -20,7 +20,13 @@ def _evaluate(crm, check_type: str, params: dict, task: dict | None = None):
         return checks.get_type(check_type).evaluate(snap, params)
 
 
-ACCOUNT = {"name": "Zielona Dolina sp. z o.o.", "nip": "586-213-47-06", "city": "Łódź", "data_source": "targi", "owner_id": "1"}
+ACCOUNT = {
+    "name": "Zielona Dolina sp. z o.o.",
+    "nip": "586-213-47-06",
+    "city": "Łódź",
+    "data_source": "targi",
+    "owner_id": "1",
+}
 
 
 # -- normalisation -------------------------------------------------------------------------------------------
@@ -43,7 +49,15 @@ def test_normalisation_table(value, options, expected):
 
 @pytest.mark.parametrize(
     ("typed", "number"),
-    [("12 500,50", "12500.50"), ("12500.5", "12500.5"), ("48 000 zł", "48000"), ("50%", "50"), ("1,234.5", None), ("abc", None), ("", None)],
+    [
+        ("12 500,50", "12500.50"),
+        ("12500.5", "12500.5"),
+        ("48 000 zł", "48000"),
+        ("50%", "50"),
+        ("1,234.5", None),
+        ("abc", None),
+        ("", None),
+    ],
 )
 def test_numbers_are_read_the_polish_way(typed, number):
     assert parse_number(typed) == (Decimal(number) if number else None)
@@ -56,7 +70,12 @@ def test_phone_numbers_compare_without_the_country_code():
 # -- registry ------------------------------------------------------------------------------------------------
 def test_registry_lists_the_built_in_types():
     assert set(checks.type_names()) >= {
-        "record_exists", "field_equals", "count", "event_exists", "report_matches", "answer_equals"
+        "record_exists",
+        "field_equals",
+        "count",
+        "event_exists",
+        "report_matches",
+        "answer_equals",
     }
 
 
@@ -64,7 +83,7 @@ def test_registering_a_duplicate_name_is_refused():
     class AnotherCount(CheckType):
         name = "count"
         label = "inna liczba"
-        schema = {"type": "object"}
+        schema = {"type": "object"}  # noqa: RUF012
 
     with pytest.raises(DuplicateCheckType, match="count"):
         checks.register(AnotherCount)
@@ -75,7 +94,7 @@ def test_a_new_type_can_be_registered_once():
     class Always(CheckType):
         name = "test_always"
         label = "zawsze"
-        schema = {"type": "object"}
+        schema = {"type": "object"}  # noqa: RUF012
 
         def evaluate(self, snapshot, params):
             return checks.CheckResult(1.0, "ok")
@@ -118,17 +137,28 @@ def test_field_equals_normalises_and_gives_partial_credit(crm):
     params = {
         "entity": "account",
         "where": {"key": "techbud"},
-        "fields": {"name": "  TECHBUD sp. z o.o. ", "nip": "779 463 05 39", "phone": "+48 61 842 17 30", "city": "Gdańsk"},
+        "fields": {
+            "name": "  TECHBUD sp. z o.o. ",
+            "nip": "779 463 05 39",
+            "phone": "+48 61 842 17 30",
+            "city": "Gdańsk",
+        },
     }
     result = _evaluate(crm, "field_equals", params)
     assert result.fraction == 0.75 and "city" in result.detail
     assert result.observed["city"] == "Poznań"
-    assert _evaluate(crm, "field_equals", {**params, "fields": {"city": "poznan"}, "normalise": ["case", "diacritics"]}).passed
+    assert _evaluate(
+        crm, "field_equals", {**params, "fields": {"city": "poznan"}, "normalise": ["case", "diacritics"]}
+    ).passed
     assert not _evaluate(crm, "field_equals", {**params, "fields": {"city": "poznan"}}).passed
 
 
 def test_field_equals_follows_references_and_seed_keys(crm):
-    params = {"entity": "opportunity", "where": {"key": "techbud-crm"}, "fields": {"stage": "b2b.analiza", "account.city": "Poznań", "owner": "ja"}}
+    params = {
+        "entity": "opportunity",
+        "where": {"key": "techbud-crm"},
+        "fields": {"stage": "b2b.analiza", "account.city": "Poznań", "owner": "ja"},
+    }
     assert _evaluate(crm, "field_equals", params).passed
     missing = _evaluate(crm, "field_equals", {**params, "where": {"key": "techbud-crm", "status": "wygrana"}})
     assert not missing.passed and "nie znaleziono" in missing.detail
@@ -164,7 +194,9 @@ def test_report_matches_ignores_seeded_reports_and_scores_parts(crm):
         "filters": [{"field": "status", "value": "Otwarta"}],
         "name_contains": "etap",
     }
-    assert _evaluate(crm, "report_matches", params).fraction == 0  # the seed has such a report; it is not the candidate's
+    assert (
+        _evaluate(crm, "report_matches", params).fraction == 0
+    )  # the seed has such a report; it is not the candidate's
     partial = {**REPORT, "group_by": ["owner"]}
     crm.post("reports/save", {"name": "Szanse wg etapów", "definition": json.dumps(partial)})
     result = _evaluate(crm, "report_matches", params)
@@ -175,15 +207,31 @@ def test_report_matches_ignores_seeded_reports_and_scores_parts(crm):
 
 
 def test_report_matches_by_computed_rows(crm):
-    params = {"source": "opportunities", "group_by": ["stage"], "aggregates": [{"fn": "sum", "field": "value"}], "compare_rows": True}
+    params = {
+        "source": "opportunities",
+        "group_by": ["stage"],
+        "aggregates": [{"fn": "sum", "field": "value"}],
+        "compare_rows": True,
+    }
     wrong = {**REPORT, "aggregates": [{"fn": "count"}]}
     crm.post("reports/save", {"name": "Liczba szans", "definition": json.dumps(wrong)})
     assert not _evaluate(crm, "report_matches", params).passed
 
 
 # -- answer_equals ------------------------------------------------------------------------------------------------
-TASK = {"key": "odczyt-wartosci", "answers": [{"key": "negocjacje", "kind": "number"}, {"key": "stopien", "kind": "number"}]}
-SUM = {"answer": "negocjacje", "expected": {"fn": "sum", "entity": "opportunity", "field": "value", "where": {"status": "otwarta", "stage": "b2b.negocjacje"}}}
+TASK = {
+    "key": "odczyt-wartosci",
+    "answers": [{"key": "negocjacje", "kind": "number"}, {"key": "stopien", "kind": "number"}],
+}
+SUM = {
+    "answer": "negocjacje",
+    "expected": {
+        "fn": "sum",
+        "entity": "opportunity",
+        "field": "value",
+        "where": {"status": "otwarta", "stage": "b2b.negocjacje"},
+    },
+}
 
 
 def _live_value(crm) -> Decimal:
@@ -197,10 +245,18 @@ def test_answer_equals_compares_with_the_value_computed_at_check_time(crm):
     crm.post("zadania", {"task": "odczyt-wartosci", "negocjacje": typed})
     result = _evaluate(crm, "answer_equals", SUM, TASK)
     assert result.passed and result.event_seqs == [crm.log("task.answer_saved")[-1]["seq"]]
-    crm.post("opportunities/2/edit", {
-        "name": "CRM z integracją z systemem ERP", "account_id": "3", "contact_id": "5", "value": str(value + 1000),
-        "stage_id": "4", "owner_id": "2", "status": "otwarta",
-    })
+    crm.post(
+        "opportunities/2/edit",
+        {
+            "name": "CRM z integracją z systemem ERP",
+            "account_id": "3",
+            "contact_id": "5",
+            "value": str(value + 1000),
+            "stage_id": "4",
+            "owner_id": "2",
+            "status": "otwarta",
+        },
+    )
     assert _live_value(crm) == value + 1000
     assert not _evaluate(crm, "answer_equals", SUM, TASK).passed  # the live value changed; the answer did not
     assert _evaluate(crm, "answer_equals", {**SUM, "tolerance": 1000}, TASK).passed
@@ -208,7 +264,10 @@ def test_answer_equals_compares_with_the_value_computed_at_check_time(crm):
 
 def test_answer_equals_text_and_single_values(crm):
     task = {"key": "t", "answers": [{"key": "miasto", "kind": "text"}]}
-    params = {"answer": "miasto", "expected": {"fn": "value", "entity": "account", "field": "city", "where": {"key": "pryzmat"}}}
+    params = {
+        "answer": "miasto",
+        "expected": {"fn": "value", "entity": "account", "field": "city", "where": {"key": "pryzmat"}},
+    }
     scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
     with closing(evaluation.open_read_only(sandbox.instance_path(crm.root, crm.info.instance_id))) as conn:
         snap = evaluation.snapshot_for(conn, scenario, task)

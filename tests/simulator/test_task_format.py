@@ -60,18 +60,53 @@ def test_a_well_formed_task_loads():
     [
         ("type: record_exists", "type: record_exist", "type: record_exist", "nieznany typ sprawdzenia „record_exist”"),
         ('criteria: ["1.2.2"]', 'criteria: ["9.9.9"]', "criteria:", "nie ma kryterium „9.9.9”"),
-        ('criteria: ["1.2.2"]', 'criteria: ["1.1.1"]', "criteria:", "kryterium „1.1.1” nie jest weryfikowane symulacją"),
-        ("params: {entity: account, where: {nip", "params: {where: {nip", "params: {where", "brak wymaganego pola: „entity”"),
-        ('where: {nip: "5862134706"}', 'where: {numer: "5862134706"}', "where: {numer", "encja „account” nie ma pola „numer”"),
-        ('where: {nip: "5862134706"}', "where: {key: nie-ma-takiej}", "key: nie-ma-takiej", "nie ma rekordu „firma” (account) o kluczu „nie-ma-takiej”"),
+        (
+            'criteria: ["1.2.2"]',
+            'criteria: ["1.1.1"]',
+            "criteria:",
+            "kryterium „1.1.1” nie jest weryfikowane symulacją",
+        ),
+        (
+            "params: {entity: account, where: {nip",
+            "params: {where: {nip",
+            "params: {where",
+            "brak wymaganego pola: „entity”",
+        ),
+        (
+            'where: {nip: "5862134706"}',
+            'where: {numer: "5862134706"}',
+            "where: {numer",
+            "encja „account” nie ma pola „numer”",
+        ),
+        (
+            'where: {nip: "5862134706"}',
+            "where: {key: nie-ma-takiej}",
+            "key: nie-ma-takiej",
+            "nie ma rekordu „firma” (account) o kluczu „nie-ma-takiej”",
+        ),
         ('where: {nip: "5862134706"}', 'where: {nip: {like: "58"}}', "like:", "nieznany warunek „like”"),
-        ("{{ saved.firma }}/edit", "{{ saved.firmy }}/edit", "saved.firmy", "żaden wcześniejszy krok nie zapisał „firmy”"),
+        (
+            "{{ saved.firma }}/edit",
+            "{{ saved.firmy }}/edit",
+            "saved.firmy",
+            "żaden wcześniejszy krok nie zapisał „firmy”",
+        ),
         ("path: accounts/new", "path: /accounts/new", "path: /accounts", "ścieżka musi być względna"),
         ("{answer: suma}", "{answer: razem}", "{answer: razem}", "zadanie nie ma pola odpowiedzi „razem”"),
         ("Załóż firmę {{ firma }}.", "Załóż firmę {{ nazwa }}.", "{{ nazwa }}", "nie ma takiej zmiennej"),
         ("key: techbud, field: name}", "key: techbud, field: nazwa}", "field: nazwa", "nie ma pola „nazwa”"),
-        ("points: 1\n        commission: Brak firmy.", "points: 1\n        partial: proportional\n        commission: Brak firmy.", "partial: proportional", "nie przyznaje części punktów"),
-        ("{method: POST, path: accounts/new", "{method: PUT, path: accounts/new", "method: PUT", "wartość nie pasuje do żadnego z dozwolonych kształtów"),
+        (
+            "points: 1\n        commission: Brak firmy.",
+            "points: 1\n        partial: proportional\n        commission: Brak firmy.",
+            "partial: proportional",
+            "nie przyznaje części punktów",
+        ),
+        (
+            "{method: POST, path: accounts/new",
+            "{method: PUT, path: accounts/new",
+            "method: PUT",
+            "wartość nie pasuje do żadnego z dozwolonych kształtów",
+        ),
     ],
 )
 def test_malformed_task_is_refused_with_a_located_polish_message(old, new, anchor, message):
@@ -86,7 +121,12 @@ def test_malformed_task_is_refused_with_a_located_polish_message(old, new, ancho
 
 
 def test_an_answer_no_check_reads_is_refused():
-    errors = _errors(GOOD_TASK.replace("      - {key: suma, label: Suma, kind: number}\n", "      - {key: suma, label: Suma, kind: number}\n      - {key: inne, label: Inne, kind: text}\n"))
+    errors = _errors(
+        GOOD_TASK.replace(
+            "      - {key: suma, label: Suma, kind: number}\n",
+            "      - {key: suma, label: Suma, kind: number}\n      - {key: inne, label: Inne, kind: text}\n",
+        )
+    )
     assert any("pole odpowiedzi „inne” nie jest sprawdzane" in e for e in errors)
 
 

@@ -34,7 +34,10 @@ def test_panel_lists_tasks_with_instructions_rendered_for_the_instance(sim_app, 
 
 def test_instructions_keep_start_values_when_the_candidate_edits_the_record(crm):
     before = next(v for v in api.tasks(crm.info.instance_id, root=crm.root) if v.key == "oferta").instructions
-    crm.post("contacts/7/edit", {"first_name": "Zmieniony", "last_name": "Ktoś", "account_id": "5", "data_source": "formularz_www"})
+    crm.post(
+        "contacts/7/edit",
+        {"first_name": "Zmieniony", "last_name": "Ktoś", "account_id": "5", "data_source": "formularz_www"},
+    )
     assert crm.one("SELECT first_name FROM contact WHERE id = 7") == "Zmieniony"
     after = next(v for v in api.tasks(crm.info.instance_id, root=crm.root) if v.key == "oferta").instructions
     assert after == before and "Zmieniony" not in after
@@ -119,7 +122,12 @@ def test_evaluate_is_read_only_and_works_on_a_frozen_instance(crm):
     assert stopien.passed and stopien.points == 1 and stopien.event_seqs
     assert first.criteria["2.3.3"].points == 1 and first.criteria["2.3.3"].checks_passed == 1
     assert first.max_points == sum(t.max_points for t in first.tasks) and first.points == 1
-    assert {f.split("#")[0] for f in first.critical_failures} == {"nowy-klient", "nowa-szansa", "prowadzenie-szansy", "oferta"}
+    assert {f.split("#")[0] for f in first.critical_failures} == {
+        "nowy-klient",
+        "nowa-szansa",
+        "prowadzenie-szansy",
+        "oferta",
+    }
     assert set(first.criteria) >= {"1.2.2", "2.2.4", "2.5.1"}
 
 
