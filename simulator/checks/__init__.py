@@ -4,7 +4,9 @@ A check type declares the JSON Schema of its ``params`` (scenario files are vali
 errors), whether partial credit is meaningful for it, a load-time meaning check of its parameters
 (``check_params``: entities, fields, seed keys, answer keys) and ``evaluate(snapshot, params)``, which reads the
 instance and returns a ``CheckResult``. Checks never write. Registering a second type under a taken name raises
-``DuplicateCheckType``. The built-in types live in ``simulator.checks.builtin``.
+``DuplicateCheckType``. The built-in types live in
+``records`` (record_exists, field_equals, count), ``events`` (event_exists), ``reports`` (report_matches) and
+``answers`` (answer_equals).
 """
 
 from __future__ import annotations
@@ -89,4 +91,4 @@ def type_names() -> list[str]:
     return sorted(_registry)
 
 
-from simulator.checks import builtin as builtin  # noqa: E402  (registers the built-in types)
+from simulator.checks import answers, events, records, reports  # noqa: E402, F401  (register the built-in types)
