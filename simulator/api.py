@@ -1,4 +1,4 @@
-"""The only surface the platform imports: provision, freeze, reset, destroy, timeline, verify_log.
+"""The only surface the platform imports: provision, freeze, reset, destroy, timeline, verify_log, evaluate, tasks.
 
 Every function takes an optional ``root`` (the sandbox folder). Without it the root is, in order: the
 ``SANDBOX_ROOT`` of the simulator mounted in the current Flask app (or of the simulator app itself),
@@ -16,23 +16,33 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator import actionlog, sandbox
+from simulator import actionlog, evaluation, sandbox
 from simulator.content import ContentError
 from simulator.errors import InstanceFrozen, SimulatorError, UnknownInstance
+from simulator.evaluation import CheckOutcome, CriterionResult, EvaluationResult, TaskResult
 from simulator.scenario import load_scenario
+from simulator.tasks import AnswerField, TaskView
 
 __all__ = [
+    "AnswerField",
+    "CheckOutcome",
     "ContentError",
+    "CriterionResult",
+    "EvaluationResult",
     "InstanceFrozen",
     "InstanceInfo",
     "ScenarioSummary",
     "SimulatorError",
+    "TaskResult",
+    "TaskView",
     "UnknownInstance",
     "destroy",
+    "evaluate",
     "freeze",
     "provision",
     "reset",
     "scenarios",
+    "tasks",
     "timeline",
     "verify_log",
 ]
@@ -130,6 +140,21 @@ def verify_log(instance_id: str, *, root: Path | None = None) -> tuple[bool, int
     """Check the instance's hash chain; return (True, None) or (False, seq of the first broken entry)."""
     with closing(sandbox.open_instance(_root(root), instance_id)) as conn:
         return actionlog.verify_rows(actionlog.read_rows(conn))
+
+
+def evaluate(instance_id: str, *, root: Path | None = None) -> EvaluationResult:
+    """Evaluate every check of every task of an instance (read-only; works on frozen instances).
+
+    The result lists, per task, each check with its points, both messages, what it found and the action-log
+    entries behind it, and aggregates points per criterion with the critical checks that failed. Nothing is
+    written to the instance (not even a log entry), so evaluation can be repeated and gives the same result.
+    """
+    return evaluation.evaluate(_root(root), instance_id)
+
+
+def tasks(instance_id: str, *, root: Path | None = None) -> list[TaskView]:
+    """Return the instance's tasks: rendered Polish instructions, time guide, criteria and answer fields."""
+    return evaluation.task_list(_root(root), instance_id)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateTable
 
-from simulator import actionlog, registry
+from simulator import actionlog, registry, tasks
 from simulator.crm import models  # noqa: F401  (every table registered on the metadata)
 from simulator.crm.base import Base
 from simulator.errors import InstanceFrozen, SimulatorError, UnknownInstance
@@ -110,6 +110,7 @@ def _initialise(conn: sqlite3.Connection, scenario: Scenario, seed: int, instanc
         "UPDATE instance_meta SET value = ? WHERE key = ?",
         [(instance_id, "instance_id"), (str(seed), "seed"), (scenario.business_date.isoformat(), "business_date")],
     )
+    tasks.initialise(conn, scenario)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from simulator.content import ContentError, LocatedDocument, LocatedError, parse
 from simulator.scenario_rules import check_seed
 from simulator.scenario_rules_ext import check_extensions
 from simulator.scenario_schema import SCHEMA
+from simulator.scenario_tasks import check_tasks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS_DIR = PROJECT_ROOT / "question_bank" / "practical"
@@ -43,6 +44,10 @@ class Scenario:
     @property
     def variations(self) -> dict[str, Any]:
         return self.data.get("variations", {})
+
+    @property
+    def tasks(self) -> list[dict[str, Any]]:
+        return self.data.get("tasks", [])
 
 
 def _dates_as_text(value: Any) -> Any:
@@ -83,6 +88,8 @@ def parse_scenario(content: bytes, file: str, path: Path, expected_id: str | Non
         business_date = date.min
     errors.extend(check_seed(doc))
     errors.extend(check_extensions(doc))
+    if not errors:  # task checks name seed records: only meaningful once the seed itself is sound
+        errors.extend(check_tasks(doc))
     if errors:
         raise ContentError(errors)
     scenario = Scenario(

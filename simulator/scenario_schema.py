@@ -16,6 +16,7 @@ from simulator.crm.enums import (
     Voivodeship,
 )
 from simulator.scenario_schema_ext import REGISTERS, ROLE, SEED_SECTIONS, TASK_TEMPLATE
+from simulator.scenario_tasks import TASKS
 
 
 def _enum(enum) -> dict:
@@ -225,5 +226,6 @@ SCHEMA = _record(
                 **SEED_SECTIONS,
             },
         ),
+        "tasks": TASKS,
     },
 )

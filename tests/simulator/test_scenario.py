@@ -99,7 +99,7 @@ def test_unknown_reference_is_reported_at_its_line(tmp_path):
         (lambda t: t.replace("id: broken", "id: inny"), "różni się od nazwy folderu"),
         (lambda t: t.replace("me: true", "me: false"), "dokładnie jeden użytkownik"),
         (lambda t: t.replace("business_date: 2026-03-16", "business_date: 2026-02-30"), "niepoprawna data"),
-        (lambda t: t + "tasks: []\n", "nieznane pole: „tasks”"),
+        (lambda t: t + "zadania: []\n", "nieznane pole: „zadania”"),
         (
             lambda t: t.replace(
                 "      data_source: targi\n", "      data_source: targi\n      data_source: polecenie\n"

@@ -12,6 +12,7 @@ from simulator.crm.models.roles import CrmRole
 from simulator.crm.models.sales import Opportunity, Pipeline, Stage, StageHistory
 from simulator.crm.models.segments import Segment, SegmentMember
 from simulator.crm.models.system import ActionLogEntry, CrmUser, InstanceMeta
+from simulator.crm.models.tasks import TaskAnswer
 
 __all__ = [
     "Account",
@@ -40,6 +41,7 @@ __all__ = [
     "Stage",
     "StageHistory",
     "SubjectRequest",
+    "TaskAnswer",
     "TaskTemplate",
     "ViesRecord",
 ]

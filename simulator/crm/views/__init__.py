@@ -8,6 +8,7 @@ from simulator.crm.views import reports as reports
 from simulator.crm.views import rodo as rodo
 from simulator.crm.views import schedule as schedule
 from simulator.crm.views import segments as segments
+from simulator.crm.views import tasks as tasks
 from simulator.crm.views import users as users
 from simulator.crm.views.context import bp
 

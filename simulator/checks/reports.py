@@ -1,0 +1,135 @@
+"""Check type over saved reports: report_matches."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from simulator.checks import CheckResult, CheckType, register
+from simulator.checks.normalise import TEXT_DEFAULT, normalise
+from simulator.checks.params import REFERENCE, obj
+from simulator.checks.snapshot import Snapshot, plain
+
+AGGREGATE = obj(["fn"], {"fn": {"enum": ["count", "sum", "avg", "min", "max"]}, "field": {"type": "string"}})
+FILTER = obj(["field"], {"field": {"type": "string"}, "op": {"type": "string"}, "value": REFERENCE, "to": REFERENCE})
+
+
+@register
+class ReportMatches(CheckType):
+    """A saved report has the expected source, grouping, aggregates and filters, or computes the same rows."""
+
+    name = "report_matches"
+    label = "raport zgodny z zapytaniem"
+    partial_credit = True
+    schema = obj(
+        ["source"],
+        {
+            "source": {"type": "string"},
+            "group_by": {"type": "array", "items": {"type": "string"}},
+            "aggregates": {"type": "array", "items": AGGREGATE},
+            "filters": {"type": "array", "items": FILTER},
+            "name_contains": {"type": "string"},
+            "new": {"type": "boolean"},
+            "compare_rows": {"type": "boolean"},
+        },
+    )
+
+    def check_params(self, params, problems):
+        from simulator.crm.services.report_sources import SOURCES
+
+        source = SOURCES.get(params["source"])
+        if source is None:
+            problems.error(
+                ("source",), f"nieznane źródło raportu „{params['source']}”; dozwolone: " + ", ".join(SOURCES)
+            )
+            return
+        known = {f.key for f in source.fields}
+        for i, name in enumerate(params.get("group_by", [])):
+            if name not in known:
+                problems.error(("group_by", i), f"źródło „{source.key}” nie ma pola „{name}”")
+        for i, item in enumerate(params.get("aggregates", [])):
+            if item.get("field") and item["field"] not in known:
+                problems.error(("aggregates", i, "field"), f"źródło „{source.key}” nie ma pola „{item['field']}”")
+        for i, item in enumerate(params.get("filters", [])):
+            if item["field"] not in known:
+                problems.error(("filters", i, "field"), f"źródło „{source.key}” nie ma pola „{item['field']}”")
+
+    def evaluate(self, snapshot: Snapshot, params):
+        expected_rows = None
+        best: tuple[float, dict[str, Any] | None, list[str]] = (0.0, None, ["brak zapisanego raportu"])
+        for report in snapshot.match("report", {"new": True} if params.get("new", True) else None):
+            try:
+                definition = json.loads(report["definition"])
+            except ValueError:
+                continue
+            parts = self._parts(params, definition, report["name"])
+            if params.get("compare_rows"):
+                if expected_rows is None:
+                    expected_rows = _report_rows(snapshot, _expected_definition(params))
+                parts.append(("wynik (wiersze raportu)", _report_rows(snapshot, definition) == expected_rows))
+            score = sum(ok for _, ok in parts) / len(parts)
+            if score > best[0] or best[1] is None:
+                best = (score, report, [label for label, ok in parts if not ok])
+        score, report, missing = best
+        if report is None:
+            return CheckResult(0.0, "nie zapisano żadnego raportu")
+        detail = f"najlepiej pasuje raport „{report['name']}”" + (f"; brakuje: {', '.join(missing)}" if missing else "")
+        return CheckResult(
+            score,
+            detail,
+            observed={"name": report["name"], "definition": json.loads(report["definition"])},
+            expected=_expected_definition(params),
+            event_seqs=snapshot.evidence("report", [report["id"]]),
+        )
+
+    @staticmethod
+    def _parts(params: dict[str, Any], definition: dict[str, Any], name: str) -> list[tuple[str, bool]]:
+        if definition.get("source") != params["source"]:
+            return [("źródło danych", False)]
+        parts = [("źródło danych", True)]
+        if "group_by" in params:
+            parts.append(("grupowanie", set(definition.get("group_by") or []) == set(params["group_by"])))
+        have = {(a.get("fn"), a.get("field") or "") for a in definition.get("aggregates") or []}
+        for item in params.get("aggregates", []):
+            parts.append(
+                (f"funkcja {item['fn']} {item.get('field', '')}".strip(), (item["fn"], item.get("field", "")) in have)
+            )
+        options = (*TEXT_DEFAULT, "diacritics")
+        for item in params.get("filters", []):
+            ok = any(
+                f.get("field") == item["field"]
+                and (f.get("op") or "eq") == item.get("op", "eq")
+                and normalise(f.get("value"), options) == normalise(item.get("value", ""), options)
+                and normalise(f.get("to"), options) == normalise(item.get("to", ""), options)
+                for f in definition.get("filters") or []
+            )
+            parts.append((f"filtr {item['field']}", ok))
+        if "name_contains" in params:
+            parts.append(("nazwa raportu", normalise(params["name_contains"], options) in normalise(name, options)))
+        return parts
+
+
+def _expected_definition(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "source": params["source"],
+        "group_by": params.get("group_by", []),
+        "aggregates": [{"fn": a["fn"], "field": a.get("field", "")} for a in params.get("aggregates", [])],
+        "filters": [
+            {"field": f["field"], "op": f.get("op", "eq"), "value": str(f.get("value", "")), "to": str(f.get("to", ""))}
+            for f in params.get("filters", [])
+        ],
+    }
+
+
+def _report_rows(snapshot: Snapshot, definition: dict[str, Any]) -> Any:
+    """Compute a report definition on the instance with the CRM's own report engine."""
+    from simulator.crm.services.common import CrmError
+    from simulator.crm.services.report_sources import SOURCES
+    from simulator.crm.services.reports import run, validate
+
+    try:
+        normalised = validate(definition)
+    except CrmError:
+        return None
+    rows = SOURCES[normalised["source"]].load(snapshot.orm_session())
+    return [[plain(v) for v in row] for row in run(normalised, rows, snapshot.business_date).rows]

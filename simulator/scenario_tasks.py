@@ -1,0 +1,274 @@
+"""The ``tasks`` section of a scenario: its JSON Schema and meaning checks, every problem located.
+
+Shape is checked with the rest of the file (``scenario_schema``); here: unique keys, criteria that exist and are
+assessed by simulation (method S) in the qualification file, variables naming seeded records, placeholders
+that resolve, each check's ``params`` against its registered type (schema, then the type's own rules),
+partial credit only where a type allows it, answer fields that some check reads, and solve steps whose
+references resolve. See question_bank/practical/README.md for the format.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from simulator import checks
+from simulator.checks import ParamProblems
+from simulator.checks import vocabulary as voc
+from simulator.content import ContentError, LocatedDocument, LocatedError, read_yaml, validate_schema
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+QUALIFICATION_FILE = PROJECT_ROOT / "question_bank" / "qualification" / "13881.yaml"
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+KEY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"}
+TEXT = {"type": "string", "minLength": 1}
+
+
+def _record(required: list[str], properties: dict) -> dict:
+    return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
+
+
+VARIABLE = _record(["entity", "key", "field"], {"entity": {"type": "string"}, "key": KEY, "field": TEXT})
+ANSWER = _record(
+    ["key", "label", "kind"],
+    {
+        "key": KEY,
+        "label": TEXT,
+        "kind": {"enum": ["number", "text"]},
+        "unit": {"type": "string"},
+        "help": {"type": "string"},
+    },
+)
+CHECK = _record(
+    ["type", "params", "points", "commission"],
+    {
+        "type": {"type": "string"},
+        "params": {"type": "object"},
+        "points": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+        "partial": {"enum": ["all_or_nothing", "proportional"]},
+        "critical": {"type": "boolean"},
+        "criteria": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
+        "commission": TEXT,
+        "candidate": {"type": "string"},
+    },
+)
+HTTP_STEP = _record(
+    ["method", "path"],
+    {
+        "method": {"enum": ["GET", "POST"]},
+        "path": {"type": "string"},
+        "data": {"type": "object"},
+        "expect": {"type": "integer", "minimum": 100, "maximum": 599},
+        "save": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
+        "note": {"type": "string"},
+    },
+)
+ANSWER_STEP = _record(["answer"], {"answer": KEY, "note": {"type": "string"}})
+TASK = _record(
+    ["key", "title", "criteria", "minutes", "instructions", "checks", "solve"],
+    {
+        "key": KEY,
+        "title": TEXT,
+        "criteria": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
+        "minutes": {"type": "integer", "minimum": 1, "maximum": 240},
+        "instructions": TEXT,
+        "variables": {"type": "object", "propertyNames": NAME, "additionalProperties": VARIABLE},
+        "answers": {"type": "array", "items": ANSWER},
+        "checks": {"type": "array", "items": CHECK, "minItems": 1},
+        "solve": {"type": "array", "items": {"anyOf": [HTTP_STEP, ANSWER_STEP]}, "minItems": 1},
+        "observation": {"type": "array", "items": TEXT},
+    },
+)
+TASKS = {"type": "array", "items": TASK}
+
+
+@cache
+def simulation_criteria(path: Path = QUALIFICATION_FILE) -> dict[str, list[str]]:
+    """Return every criterion code of the qualification file with its default methods."""
+    doc = read_yaml(path)
+    found: dict[str, list[str]] = {}
+    for group in doc.data.get("sets", []):
+        for outcome in group.get("outcomes", []):
+            for criterion in outcome.get("criteria", []):
+                found[str(criterion["code"])] = list(criterion.get("methods", []))
+    return found
+
+
+def _sub_document(doc: LocatedDocument, pointer: tuple, data: Any) -> LocatedDocument:
+    size = len(pointer)
+    lines = {p[size:]: line for p, line in doc.lines.items() if p[:size] == pointer}
+    return LocatedDocument(doc.file, data, lines)
+
+
+def check_tasks(doc: LocatedDocument) -> list[LocatedError]:
+    """Return every located meaning problem of the scenario's tasks."""
+    errors: list[LocatedError] = []
+    tasks = doc.data.get("tasks") or []
+    if not tasks:
+        return errors
+    try:
+        criteria = simulation_criteria()
+    except ContentError as exc:
+        return list(exc.errors)
+    seed_ids = voc.seed_ids(doc.data)
+    seen: set[str] = set()
+    for index, task in enumerate(tasks):
+        at = ("tasks", index)
+        if task["key"] in seen:
+            errors.append(doc.error((*at, "key"), f"klucz zadania „{task['key']}” powtórzony"))
+        seen.add(task["key"])
+        errors.extend(_TaskChecker(doc, at, task, seed_ids, criteria).run())
+    return errors
+
+
+class _TaskChecker:
+    def __init__(self, doc: LocatedDocument, at: tuple, task: dict, seed_ids: dict, criteria: dict) -> None:
+        self.doc, self.at, self.task, self.seed_ids, self.criteria = doc, at, task, seed_ids, criteria
+        self.errors: list[LocatedError] = []
+        self.answers = {a["key"]: a["kind"] for a in task.get("answers", [])}
+        self.variables = frozenset(task.get("variables", {}))
+
+    def error(self, pointer: tuple, message: str) -> None:
+        self.errors.append(self.doc.error((*self.at, *pointer), message))
+
+    def run(self) -> list[LocatedError]:
+        self._criteria(self.task["criteria"], ("criteria",))
+        self._variables()
+        for name in PLACEHOLDER.findall(self.task["instructions"]):
+            if name not in self.variables:
+                self.error(("instructions",), f"instrukcja używa „{{{{ {name} }}}}”, a zadanie nie ma takiej zmiennej")
+        keys = [a["key"] for a in self.task.get("answers", [])]
+        for i, key in enumerate(keys):
+            if keys.index(key) != i:
+                self.error(("answers", i, "key"), f"pole odpowiedzi „{key}” powtórzone")
+        read = set()
+        for i, check in enumerate(self.task["checks"]):
+            read |= self._check(check, ("checks", i))
+        for i, key in enumerate(keys):
+            if key not in read:
+                self.error(("answers", i), f"pole odpowiedzi „{key}” nie jest sprawdzane przez żadne „answer_equals”")
+        self._solve()
+        return self.errors
+
+    def _criteria(self, codes: list[str], pointer: tuple) -> None:
+        for i, code in enumerate(codes):
+            methods = self.criteria.get(str(code))
+            if methods is None:
+                self.error((*pointer, i), f"nie ma kryterium „{code}” w opisie kwalifikacji 13881")
+            elif "S" not in methods:
+                self.error(
+                    (*pointer, i),
+                    f"kryterium „{code}” nie jest weryfikowane symulacją (metody: {', '.join(methods) or 'brak'})",
+                )
+
+    def _variables(self) -> None:
+        for name, spec in self.task.get("variables", {}).items():
+            pointer = ("variables", name)
+            entity = spec["entity"]
+            if entity not in voc.ENTITY_MODELS:
+                self.error(
+                    (*pointer, "entity"),
+                    f"nieznana encja „{entity}”; dozwolone: " + ", ".join(sorted(voc.ENTITY_MODELS)),
+                )
+                continue
+            if spec["key"] not in self.seed_ids.get(entity, {}):
+                self.error(
+                    (*pointer, "key"), f"w danych początkowych nie ma rekordu encji „{entity}” o kluczu „{spec['key']}”"
+                )
+            _, problem = voc.resolve_path(entity, spec["field"])
+            if problem:
+                self.error((*pointer, "field"), problem)
+
+    def _check(self, check: dict, pointer: tuple) -> set[str]:
+        kind = checks.get_type(check["type"])
+        if kind is None:
+            self.error(
+                (*pointer, "type"),
+                f"nieznany typ sprawdzenia „{check['type']}”; dostępne: " + ", ".join(checks.type_names()),
+            )
+            return set()
+        if check.get("partial") == "proportional" and not kind.partial_credit:
+            self.error((*pointer, "partial"), f"typ „{kind.name}” nie przyznaje części punktów (użyj all_or_nothing)")
+        if "criteria" in check:
+            self._criteria(check["criteria"], (*pointer, "criteria"))
+            for i, code in enumerate(check["criteria"]):
+                if code not in self.task["criteria"]:
+                    self.error((*pointer, "criteria", i), f"kryterium „{code}” nie jest wśród kryteriów zadania")
+        params_at = (*self.at, *pointer, "params")
+        sub = _sub_document(self.doc, params_at, check["params"])
+        problems = validate_schema(sub, kind.schema)
+        for problem in problems:
+            self.errors.append(self.doc.error((*params_at, *problem.pointer), problem.message))
+        if problems:
+            return set()
+        kind.check_params(
+            check["params"],
+            ParamProblems(
+                report=lambda p, message: self.error((*pointer, "params", *p), message),
+                seed_ids=self.seed_ids,
+                answers=self.answers,
+                variables=self.variables,
+            ),
+        )
+        return {check["params"]["answer"]} if kind.name == "answer_equals" else set()
+
+    def _solve(self) -> None:
+        saved: set[str] = set()
+        for i, step in enumerate(self.task["solve"]):
+            pointer = ("solve", i)
+            if "answer" in step:
+                if step["answer"] not in self.answers:
+                    self.error((*pointer, "answer"), f"zadanie nie ma pola odpowiedzi „{step['answer']}”")
+                continue
+            path = step["path"]
+            if path.startswith("/") or "://" in path or ".." in path:
+                self.error(
+                    (*pointer, "path"), "ścieżka musi być względna wobec /i/<token>/ (bez „/” na początku i bez „..”)"
+                )
+            self._placeholders(path, (*pointer, "path"), saved)
+            for name, value in (step.get("data") or {}).items():
+                for item in value if isinstance(value, list) else [value]:
+                    if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+                        self.error(
+                            (*pointer, "data", name), "wartość pola formularza musi być tekstem, liczbą lub listą"
+                        )
+                    else:
+                        self._placeholders(str(item), (*pointer, "data", name), saved)
+            for name, pattern in (step.get("save") or {}).items():
+                try:
+                    compiled = re.compile(pattern)
+                except re.error as exc:
+                    self.error((*pointer, "save", name), f"niepoprawne wyrażenie regularne: {exc}")
+                    continue
+                if compiled.groups != 1:
+                    self.error(
+                        (*pointer, "save", name), "wyrażenie musi mieć dokładnie jedną grupę ( ) z identyfikatorem"
+                    )
+                saved.add(name)
+
+    def _placeholders(self, text: str, pointer: tuple, saved: set[str]) -> None:
+        for expression in PLACEHOLDER.findall(text):
+            parts = expression.split(".", 2)
+            head = parts[0]
+            if head == "business_date" and len(parts) == 1:
+                continue
+            if head == "saved" and len(parts) == 2:
+                if parts[1] not in saved:
+                    self.error(pointer, f"„{{{{ {expression} }}}}”: żaden wcześniejszy krok nie zapisał „{parts[1]}”")
+                continue
+            if head == "var" and len(parts) == 2:
+                if parts[1] not in self.variables:
+                    self.error(pointer, f"„{{{{ {expression} }}}}”: zadanie nie ma zmiennej „{parts[1]}”")
+                continue
+            if head == "seed" and len(parts) == 3:
+                if parts[2] not in self.seed_ids.get(parts[1], {}):
+                    self.error(pointer, f"„{{{{ {expression} }}}}”: nie ma rekordu „{parts[1]}” o kluczu „{parts[2]}”")
+                continue
+            self.error(
+                pointer,
+                f"nieznane odwołanie „{{{{ {expression} }}}}”; dozwolone: saved.<nazwa>, seed.<encja>.<klucz>, "
+                "var.<zmienna>, business_date",
+            )

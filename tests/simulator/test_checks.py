@@ -1,0 +1,281 @@
+"""Check types: each passes and fails on a real instance; normalisation; the registry refuses duplicate names."""
+
+from __future__ import annotations
+
+import json
+from contextlib import closing
+from decimal import Decimal
+
+import pytest
+
+from simulator import checks, evaluation, sandbox
+from simulator.checks import CheckType, DuplicateCheckType
+from simulator.checks.normalise import normalise, parse_number, phone_digits
+
+
+def _evaluate(crm, check_type: str, params: dict, task: dict | None = None):
+    scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
+    with closing(evaluation.open_read_only(sandbox.instance_path(crm.root, crm.info.instance_id))) as conn:
+        snap = evaluation.snapshot_for(conn, scenario, task or {"key": "test", "answers": []})
+        return checks.get_type(check_type).evaluate(snap, params)
+
+
+ACCOUNT = {
+    "name": "Zielona Dolina sp. z o.o.",
+    "nip": "586-213-47-06",
+    "city": "Łódź",
+    "data_source": "targi",
+    "owner_id": "1",
+}
+
+
+# -- normalisation -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "options", "expected"),
+    [
+        ("  TECHBUD  Sp. z o.o. ", ("case", "whitespace"), "techbud sp. z o.o."),
+        ("Łódź", ("diacritics",), "Lodz"),
+        ("Żółć Gęślą", ("case", "diacritics"), "zolc gesla"),
+        ("ul.\u00a0Długa\t5", ("whitespace",), "ul. Długa 5"),
+        ("779-463-05-39", ("digits",), "7794630539"),
+        ("PL 779 463 05 39", ("digits",), "7794630539"),
+        ("Łódź", ("case",), "łódź"),  # diacritics kept unless asked: „Łódź” ≠ „Lodz” by default
+        (None, ("case",), ""),
+    ],
+)
+def test_normalisation_table(value, options, expected):
+    assert normalise(value, options) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("12 500,50", "12500.50"),
+        ("12500.5", "12500.5"),
+        ("48 000 zł", "48000"),
+        ("50%", "50"),
+        ("1,234.5", None),
+        ("abc", None),
+        ("", None),
+    ],
+)
+def test_numbers_are_read_the_polish_way(typed, number):
+    assert parse_number(typed) == (Decimal(number) if number else None)
+
+
+def test_phone_numbers_compare_without_the_country_code():
+    assert phone_digits("+48586201475") == phone_digits("58 620 14 75") == "586201475"
+
+
+# -- registry ------------------------------------------------------------------------------------------------
+def test_registry_lists_the_built_in_types():
+    assert set(checks.type_names()) >= {
+        "record_exists",
+        "field_equals",
+        "count",
+        "event_exists",
+        "report_matches",
+        "answer_equals",
+    }
+
+
+def test_registering_a_duplicate_name_is_refused():
+    class AnotherCount(CheckType):
+        name = "count"
+        label = "inna liczba"
+        schema = {"type": "object"}  # noqa: RUF012
+
+    with pytest.raises(DuplicateCheckType, match="count"):
+        checks.register(AnotherCount)
+    assert type(checks.get_type("count")).__name__ == "Count"
+
+
+def test_a_new_type_can_be_registered_once():
+    class Always(CheckType):
+        name = "test_always"
+        label = "zawsze"
+        schema = {"type": "object"}  # noqa: RUF012
+
+        def evaluate(self, snapshot, params):
+            return checks.CheckResult(1.0, "ok")
+
+    try:
+        checks.register(Always)
+        assert checks.get_type("test_always").evaluate(None, {}).passed
+        with pytest.raises(DuplicateCheckType):
+            checks.register(Always)
+    finally:
+        checks.unregister("test_always")
+
+
+# -- record_exists / count -------------------------------------------------------------------------------------
+def test_record_exists_fails_then_passes_with_evidence(crm):
+    params = {"entity": "account", "where": {"nip": "5862134706", "city": "lodz"}}
+    assert not _evaluate(crm, "record_exists", params).passed
+    assert crm.post("accounts/new", ACCOUNT).status_code == 302
+    assert not _evaluate(crm, "record_exists", params).passed  # „Łódź” is not „lodz” without the diacritics option
+    params["where"]["city"] = {"contains": "lodz"}  # contains folds diacritics
+    result = _evaluate(crm, "record_exists", params)
+    assert result.passed and result.observed == 1
+    created = crm.log("account.created")[-1]
+    assert created["seq"] in result.event_seqs
+
+
+def test_count_with_min_max_equals_and_new_records_only(crm):
+    sent_all = {"entity": "offer", "where": {"status": "wyslana"}}
+    sent_new = {"entity": "offer", "where": {"status": "wyslana", "new": True}}
+    assert _evaluate(crm, "count", {**sent_all, "equals": 1}).passed  # the seed's sample offer
+    assert not _evaluate(crm, "count", {**sent_new, "min": 1}).passed
+    assert _evaluate(crm, "count", {**sent_new, "max": 0}).passed
+    opportunities = {"entity": "opportunity", "where": {"value": {"gte": 1, "lte": 10**9}, "status": "otwarta"}}
+    result = _evaluate(crm, "count", {**opportunities, "min": 5})
+    assert not result.passed and result.observed == 4 and "co najmniej 5" in result.detail
+
+
+# -- field_equals --------------------------------------------------------------------------------------------
+def test_field_equals_normalises_and_gives_partial_credit(crm):
+    params = {
+        "entity": "account",
+        "where": {"key": "techbud"},
+        "fields": {
+            "name": "  TECHBUD sp. z o.o. ",
+            "nip": "779 463 05 39",
+            "phone": "+48 61 842 17 30",
+            "city": "Gdańsk",
+        },
+    }
+    result = _evaluate(crm, "field_equals", params)
+    assert result.fraction == 0.75 and "city" in result.detail
+    assert result.observed["city"] == "Poznań"
+    assert _evaluate(
+        crm, "field_equals", {**params, "fields": {"city": "poznan"}, "normalise": ["case", "diacritics"]}
+    ).passed
+    assert not _evaluate(crm, "field_equals", {**params, "fields": {"city": "poznan"}}).passed
+
+
+def test_field_equals_follows_references_and_seed_keys(crm):
+    params = {
+        "entity": "opportunity",
+        "where": {"key": "techbud-crm"},
+        "fields": {"stage": "b2b.analiza", "account.city": "Poznań", "owner": "ja"},
+    }
+    assert _evaluate(crm, "field_equals", params).passed
+    missing = _evaluate(crm, "field_equals", {**params, "where": {"key": "techbud-crm", "status": "wygrana"}})
+    assert not missing.passed and "nie znaleziono" in missing.detail
+
+
+# -- event_exists --------------------------------------------------------------------------------------------------
+def test_event_exists_counts_only_the_candidates_actions_after_start(crm):
+    params = {"action": "activity.completed", "entity": "activity", "where": {"key": "techbud-warsztat"}}
+    assert not _evaluate(crm, "event_exists", params).passed
+    assert not _evaluate(crm, "event_exists", {"action": "instance.*"}).passed  # system, not the candidate
+    assert _evaluate(crm, "event_exists", {"action": "instance.*", "actor": "system", "after_start": False}).passed
+    assert crm.post("activities/2/complete").status_code == 302
+    result = _evaluate(crm, "event_exists", {**params, "account": "techbud"})
+    assert result.passed and result.event_seqs == [crm.log("activity.completed")[-1]["seq"]]
+    assert not _evaluate(crm, "event_exists", {**params, "min": 2}).passed
+    assert not _evaluate(crm, "event_exists", {**params, "account": "salus"}).passed
+
+
+# -- report_matches --------------------------------------------------------------------------------------------------
+REPORT = {
+    "source": "opportunities",
+    "filters": [{"field": "status", "op": "eq", "value": "otwarta"}],
+    "group_by": ["stage"],
+    "aggregates": [{"fn": "sum", "field": "value"}],
+}
+
+
+def test_report_matches_ignores_seeded_reports_and_scores_parts(crm):
+    params = {
+        "source": "opportunities",
+        "group_by": ["stage"],
+        "aggregates": [{"fn": "sum", "field": "value"}],
+        "filters": [{"field": "status", "value": "Otwarta"}],
+        "name_contains": "etap",
+    }
+    assert (
+        _evaluate(crm, "report_matches", params).fraction == 0
+    )  # the seed has such a report; it is not the candidate's
+    partial = {**REPORT, "group_by": ["owner"]}
+    crm.post("reports/save", {"name": "Szanse wg etapów", "definition": json.dumps(partial)})
+    result = _evaluate(crm, "report_matches", params)
+    assert 0 < result.fraction < 1 and "grupowanie" in result.detail
+    crm.post("reports/save", {"name": "Otwarte szanse wg etapów", "definition": json.dumps(REPORT)})
+    assert _evaluate(crm, "report_matches", params).passed
+    assert _evaluate(crm, "report_matches", {**params, "compare_rows": True}).passed
+
+
+def test_report_matches_by_computed_rows(crm):
+    params = {
+        "source": "opportunities",
+        "group_by": ["stage"],
+        "aggregates": [{"fn": "sum", "field": "value"}],
+        "compare_rows": True,
+    }
+    wrong = {**REPORT, "aggregates": [{"fn": "count"}]}
+    crm.post("reports/save", {"name": "Liczba szans", "definition": json.dumps(wrong)})
+    assert not _evaluate(crm, "report_matches", params).passed
+
+
+# -- answer_equals ------------------------------------------------------------------------------------------------
+TASK = {
+    "key": "odczyt-wartosci",
+    "answers": [{"key": "negocjacje", "kind": "number"}, {"key": "stopien", "kind": "number"}],
+}
+SUM = {
+    "answer": "negocjacje",
+    "expected": {
+        "fn": "sum",
+        "entity": "opportunity",
+        "field": "value",
+        "where": {"status": "otwarta", "stage": "b2b.negocjacje"},
+    },
+}
+
+
+def _live_value(crm) -> Decimal:
+    return Decimal(crm.one("SELECT value FROM opportunity WHERE id = 2")) / 100
+
+
+def test_answer_equals_compares_with_the_value_computed_at_check_time(crm):
+    assert "nie podał" in _evaluate(crm, "answer_equals", SUM, TASK).detail
+    value = _live_value(crm)
+    typed = f"{value:,.2f}".replace(",", " ").replace(".", ",")  # "123 400,00"
+    crm.post("zadania", {"task": "odczyt-wartosci", "negocjacje": typed})
+    result = _evaluate(crm, "answer_equals", SUM, TASK)
+    assert result.passed and result.event_seqs == [crm.log("task.answer_saved")[-1]["seq"]]
+    crm.post(
+        "opportunities/2/edit",
+        {
+            "name": "CRM z integracją z systemem ERP",
+            "account_id": "3",
+            "contact_id": "5",
+            "value": str(value + 1000),
+            "stage_id": "4",
+            "owner_id": "2",
+            "status": "otwarta",
+        },
+    )
+    assert _live_value(crm) == value + 1000
+    assert not _evaluate(crm, "answer_equals", SUM, TASK).passed  # the live value changed; the answer did not
+    assert _evaluate(crm, "answer_equals", {**SUM, "tolerance": 1000}, TASK).passed
+
+
+def test_answer_equals_text_and_single_values(crm):
+    task = {"key": "t", "answers": [{"key": "miasto", "kind": "text"}]}
+    params = {
+        "answer": "miasto",
+        "expected": {"fn": "value", "entity": "account", "field": "city", "where": {"key": "pryzmat"}},
+    }
+    scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
+    with closing(evaluation.open_read_only(sandbox.instance_path(crm.root, crm.info.instance_id))) as conn:
+        snap = evaluation.snapshot_for(conn, scenario, task)
+        kind = checks.get_type("answer_equals")
+        assert kind.expected_value(snap, params) == "Łódź"
+        snap.answers = {"miasto": "  lodz "}
+        assert kind.evaluate(snap, params).passed  # text answers fold case, spaces and diacritics
+        snap.answers = {"miasto": "Zgierz"}
+        assert not kind.evaluate(snap, params).passed
+        ambiguous = {**params, "expected": {**params["expected"], "where": {"size": "małe"}}}
+        assert "nie da się ustalić" in kind.evaluate(snap, ambiguous).detail

@@ -1,0 +1,70 @@
+"""For every task of every scenario in question_bank/practical/: a fresh instance fails the task's checks,
+and the instance after the task's reference solve (real HTTP, CSRF on) passes them.
+
+Parametrised over scenario × task at collection time, so a new scenario or task is covered without a change
+here. A scenario without tasks contributes nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator import api, evaluation
+from simulator.scenario import SCENARIOS_DIR, load_scenario
+from simulator.solve import run_solve
+
+
+def _cases() -> list[tuple[str, str]]:
+    cases = []
+    for path in sorted(SCENARIOS_DIR.glob("*/scenario.yaml")):
+        scenario = load_scenario(path.parent.name)
+        cases.extend((scenario.id, task["key"]) for task in scenario.tasks)
+    return cases
+
+
+CASES = _cases()
+
+
+def test_the_practice_scenario_has_tasks_to_prove():
+    assert sum(1 for scenario, _ in CASES if scenario == "practice") >= 6
+
+
+def _task(root, instance_id: str, key: str) -> dict:
+    scenario = evaluation.instance_scenario(root, instance_id)
+    return next(t for t in scenario.tasks if t["key"] == key)
+
+
+def _result(root, instance_id: str, key: str):
+    return next(t for t in api.evaluate(instance_id, root=root).tasks if t.key == key)
+
+
+@pytest.mark.parametrize(("scenario_id", "task_key"), CASES, ids=[f"{s}:{t}" for s, t in CASES])
+@pytest.mark.parametrize("seed", [3, 11])
+def test_fresh_instance_fails_and_reference_solve_passes(csrf_sim_app, sandbox_root, scenario_id, task_key, seed):
+    info = api.provision(scenario_id, f"kandydat-{task_key}", seed, root=sandbox_root)
+    fresh = _result(sandbox_root, info.instance_id, task_key)
+    assert [c for c in fresh.checks if c.passed] == [], "a check passes before the task is done"
+    assert fresh.points == 0
+
+    task = _task(sandbox_root, info.instance_id, task_key)
+    run_solve(csrf_sim_app.test_client(), info.token, sandbox_root, info.instance_id, task)
+
+    solved = _result(sandbox_root, info.instance_id, task_key)
+    failed = [(c.index, c.type, c.detail) for c in solved.checks if not c.passed]
+    assert failed == [], f"checks still failing after the reference solve: {failed}"
+    assert solved.points == solved.max_points and not solved.critical_failures
+    assert api.verify_log(info.instance_id, root=sandbox_root) == (True, None)
+
+
+@pytest.mark.parametrize(("scenario_id", "task_key"), CASES, ids=[f"{s}:{t}" for s, t in CASES])
+def test_solving_one_task_does_not_pass_another(csrf_sim_app, sandbox_root, scenario_id, task_key):
+    info = api.provision(scenario_id, "kandydat-izolacja", 5, root=sandbox_root)
+    run_solve(
+        csrf_sim_app.test_client(),
+        info.token,
+        sandbox_root,
+        info.instance_id,
+        _task(sandbox_root, info.instance_id, task_key),
+    )
+    others = [t for t in api.evaluate(info.instance_id, root=sandbox_root).tasks if t.key != task_key]
+    assert [t.key for t in others if t.points > 0] == []
