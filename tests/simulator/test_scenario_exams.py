@@ -92,14 +92,19 @@ def test_exam_registers_hold_every_kind_of_deliberate_mismatch(exam):
     assert any(not v["valid"] and v["nip"] in crm_nips for v in registers["vies"])
     by_nip = {a["nip"]: a for a in accounts if a.get("nip")}
     renamed = [r for r in gus if r.get("nip") in by_nip and by_nip[r["nip"]].get("street")]
-    assert any(by_nip[r["nip"]]["street"] != r["street"] or by_nip[r["nip"]]["name"].split()[0].upper() not in
-               r["name"].upper() for r in renamed)  # a registered name or address that differs
+    assert any(
+        by_nip[r["nip"]]["street"] != r["street"]
+        or by_nip[r["nip"]]["name"].split()[0].upper() not in r["name"].upper()
+        for r in renamed
+    )  # a registered name or address that differs
 
 
 def test_exam_template_builds_and_each_seed_varies_names_and_amounts(exam, tmp_path):
     template = sandbox.build_template(exam, tmp_path)
     with closing(sqlite3.connect(template)) as conn:
-        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("account", "contact", "activity")}
+        counts = {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("account", "contact", "activity")
+        }
         assert conn.execute("SELECT value FROM instance_meta WHERE key = 'business_date'").fetchone()[0] == str(
             exam.business_date
         )
