@@ -80,6 +80,7 @@ TASK = _record(
         "checks": {"type": "array", "items": CHECK, "minItems": 1},
         "solve": {"type": "array", "items": {"anyOf": [HTTP_STEP, ANSWER_STEP]}, "minItems": 1},
         "observation": {"type": "array", "items": TEXT},
+        "builds_on": {"type": "array", "items": KEY, "uniqueItems": True},
     },
 )
 TASKS = {"type": "array", "items": TASK}
@@ -119,6 +120,13 @@ def check_tasks(doc: LocatedDocument) -> list[LocatedError]:
         at = ("tasks", index)
         if task["key"] in seen:
             errors.append(doc.error((*at, "key"), f"klucz zadania „{task['key']}” powtórzony"))
+        for i, earlier in enumerate(task.get("builds_on", [])):
+            if earlier not in seen:
+                errors.append(
+                    doc.error(
+                        (*at, "builds_on", i), f"„builds_on”: „{earlier}” nie jest kluczem wcześniejszego zadania"
+                    )
+                )
         seen.add(task["key"])
         errors.extend(_TaskChecker(doc, at, task, seed_ids, criteria).run())
     return errors

@@ -134,3 +134,11 @@ def test_duplicate_task_keys_are_refused():
     body = GOOD_TASK.removeprefix("tasks:\n")
     errors = _errors("tasks:\n" + body + body)
     assert any("klucz zadania „zadanie” powtórzony" in e for e in errors)
+
+
+def test_builds_on_must_name_an_earlier_task():
+    """A task may declare the earlier tasks its solve repeats; a later or unknown key is a located error."""
+    later = GOOD_TASK.replace("    minutes: 5\n", "    minutes: 5\n    builds_on: [drugie]\n", 1)
+    errors = _errors(later)
+    assert any("„drugie” nie jest kluczem wcześniejszego zadania" in e for e in errors), errors
+    assert any(f":{_line('minutes: 5') + 1}:" in e for e in errors), errors
