@@ -32,7 +32,10 @@ DEFAULTS = {
 def create_sim_app(config: dict | None = None) -> Flask:
     """Build the simulator application."""
     app = Flask(__name__)
+    from simulator import practice
+
     app.config.update(DEFAULTS)
+    app.config.update(practice.DEFAULTS)
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         # standalone runs only: forms of a previous run become invalid after a restart
@@ -46,6 +49,7 @@ def create_sim_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     bootstrap.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(practice.bp)
 
     @app.get("/health")
     def health():

@@ -27,8 +27,10 @@ TITLES = {
     403: "Brak uprawnień",
     404: "Nie znaleziono",
     405: "Niedozwolona metoda",
+    410: "Instancja wygasła",
     413: "Za duże dane",
     423: "Instancja zamrożona",
+    429: "Limit wyczerpany",
     500: "Błąd serwera",
 }
 TEXTS = {

@@ -19,6 +19,7 @@ from examplatform.core.content import ContentError
 from examplatform.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from examplatform.core.guards import role_required
 from examplatform.extensions import db
+from examplatform.practical import services as practical_services
 from examplatform.qualification.services import current_qualification
 from examplatform.sessions.models import Enrolment
 from examplatform.sessions.services import session_for_staff
@@ -193,8 +194,11 @@ def _render_sheet(session, sheet: ScoreSheet, status: int = 200, decision_form: 
     decision_form = decision_form or DecisionForm(
         formdata=None, justification=decision.justification if decision else suggested
     )
+    practical = practical_services.attempt_of_enrolment(sheet.enrolment)
     return render_template(
         "commission/sheet.html",
+        practical=practical,
+        evidence=practical_services.evidence_by_criterion(practical),
         session=session,
         sheet=sheet,
         q=q,

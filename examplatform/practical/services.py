@@ -7,6 +7,7 @@ end the instance is frozen (read-only) and its check results are stored as evide
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime, timedelta
 
@@ -172,6 +173,58 @@ def finish(
         reason=note.strip(),
         details={"instance": attempt.instance_id, "finish": str(reason), "finished_at": at.isoformat()},
     )
+    evaluate(attempt, actor=actor, now=now)
+
+
+def evaluate(attempt: PracticalAttempt, *, actor: User | None, now: datetime) -> dict:
+    """Run every check on the (frozen) instance and keep the result as the commission's evidence.
+
+    The simulator's evaluation writes nothing to the instance; who evaluated, and when, is recorded here.
+    """
+    result = api.evaluate(attempt.instance_id).as_dict()
+    attempt.evaluation, attempt.evaluated_at = json.dumps(result, ensure_ascii=False), now
+    record(
+        "practical.evaluated",
+        actor=actor,
+        now=now,
+        object_type="practical_attempt",
+        object_id=attempt.id,
+        details={
+            "instance": attempt.instance_id,
+            "points": result["points"],
+            "max_points": result["max_points"],
+            "critical_failures": result["critical_failures"],
+        },
+    )
+    return result
+
+
+def evidence_by_criterion(attempt: PracticalAttempt | None) -> dict[str, list[dict]]:
+    """The stored check results per criterion code, for the score sheet (empty before the freeze)."""
+    results = attempt.results if attempt is not None else None
+    if not results:
+        return {}
+    evidence: dict[str, list[dict]] = {}
+    for task in results["tasks"]:
+        for check in task["checks"]:
+            row = {
+                "task": task["key"],
+                "title": task["title"],
+                "passed": check["passed"],
+                "points": check["points"],
+                "max_points": check["max_points"],
+                "critical": check["critical"],
+                "message": check["commission_message"],
+                "detail": check["detail"],
+                "events": check["event_seqs"],
+            }
+            for code in check["criteria"]:
+                evidence.setdefault(code, []).append(row)
+    return evidence
+
+
+def attempt_of_enrolment(enrolment: Enrolment) -> PracticalAttempt | None:
+    return db.session.scalar(select(PracticalAttempt).where(PracticalAttempt.enrolment_id == enrolment.id))
 
 
 def enforce_deadline(attempt: PracticalAttempt, now: datetime) -> bool:

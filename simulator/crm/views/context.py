@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, g, request
 from sqlalchemy import select
 
-from simulator import sandbox
+from simulator import practice, sandbox
 from simulator.actionlog import Actor
 from simulator.crm.db import open_session
 from simulator.crm.models import CrmUser
@@ -66,6 +66,9 @@ def load_instance() -> bool:
 def _open_instance():
     if not load_instance():
         abort(404)
+    lifetime = current_app.config["PRACTICE_LIFETIME_MINUTES"]
+    if practice.expired(g.instance, g.ctx.now, lifetime):
+        abort(410, practice.EXPIRED_MESSAGE)
     if request.method not in SAFE_METHODS and (g.instance.frozen or g.role != "candidate"):
         _refuse_write()
 

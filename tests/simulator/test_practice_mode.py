@@ -1,0 +1,91 @@
+"""Public practice mode: no login, a fresh practice instance per click, limits per client and in total, expiry."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from simulator import practice, registry, sandbox
+from tests.simulator.conftest import _sim_app, text_of
+
+ACCOUNT = {"name": "Ćwiczebna Firma sp. z o.o.", "data_source": "targi", "owner_id": "1"}
+
+
+@pytest.fixture
+def public(sandbox_root):
+    """The simulator as the public reaches it: CSRF on, small limits."""
+    return _sim_app(sandbox_root, WTF_CSRF_ENABLED=True, PRACTICE_MAX_INSTANCES=3, PRACTICE_MAX_PER_CLIENT=2)
+
+
+def _open(client, address="203.0.113.7"):
+    page = client.get("/cwiczenia/", environ_base={"REMOTE_ADDR": address})
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post("/cwiczenia/", data={"csrf_token": token}, environ_base={"REMOTE_ADDR": address})
+
+
+def _records(root):
+    with registry.connect(root) as conn:
+        return [r for r in registry.all_records(conn) if practice.is_practice(r)]
+
+
+def test_anyone_opens_a_practice_instance_and_works_in_it(public, sandbox_root):
+    client = public.test_client()
+    page = client.get("/cwiczenia/")
+    assert page.status_code == 200 and "Tryb ćwiczeń" in text_of(page) and "Wolnych miejsc teraz: 3" in text_of(page)
+    opened = _open(client)
+    assert opened.status_code == 302 and re.fullmatch(r"/i/[\w-]+/", opened.headers["Location"])
+    home = opened.headers["Location"]
+    assert client.get(home).status_code == 200
+    form = client.get(home + "accounts/new").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    assert client.post(home + "accounts/new", data={**ACCOUNT, "csrf_token": csrf}).status_code == 302
+    [record] = _records(sandbox_root)
+    assert record.scenario == "practice" and "203.0.113.7" not in record.candidate_key
+
+
+def test_opening_without_the_csrf_token_is_refused(public, sandbox_root):
+    response = public.test_client().post("/cwiczenia/", data={})
+    assert response.status_code == 400 and _records(sandbox_root) == []
+
+
+def test_limits_per_client_and_in_total(public, sandbox_root):
+    client = public.test_client()
+    assert _open(client).status_code == 302
+    assert _open(client).status_code == 302
+    third = _open(client)
+    assert third.status_code == 429 and "limit 2" in text_of(third)
+    assert _open(client, "198.51.100.20").status_code == 302
+    full = _open(client, "192.0.2.55")
+    assert full.status_code == 429 and "Wszystkie miejsca do ćwiczeń są zajęte" in text_of(full)
+    assert len(_records(sandbox_root)) == 3
+
+
+def test_an_expired_practice_instance_answers_410_and_is_deleted(public, sandbox_root):
+    client = public.test_client()
+    home = _open(client).headers["Location"]
+    [record] = _records(sandbox_root)
+    with registry.connect(sandbox_root) as conn:  # pretend it was opened three hours ago
+        conn.execute(
+            "UPDATE instance SET created_at = ? WHERE id = ?",
+            ((datetime.now(UTC) - timedelta(hours=3)).isoformat(), record.id),
+        )
+    gone = client.get(home)
+    assert gone.status_code == 410 and "wygasła" in text_of(gone)
+    client.get("/cwiczenia/")  # the next visit clears it away
+    assert _records(sandbox_root) == [] and not sandbox.instance_path(sandbox_root, record.id).exists()
+    assert client.get(home).status_code == 404
+
+
+def test_exam_instances_never_expire_or_count(public, sandbox_root, provision):
+    exam_like = provision("sesja-1/7", 3)  # a platform instance: not a practice key
+    with registry.connect(sandbox_root) as conn:
+        conn.execute(
+            "UPDATE instance SET created_at = ? WHERE id = ?",
+            ((datetime.now(UTC) - timedelta(days=2)).isoformat(), exam_like.instance_id),
+        )
+    client = public.test_client()
+    assert _open(client).status_code == 302
+    assert client.get(f"/i/{exam_like.token}/").status_code == 200
+    assert len(_records(sandbox_root)) == 1
