@@ -189,7 +189,21 @@ def load_demo(*, now: datetime, qualification: Qualification) -> list[tuple[str,
 
     prepare_session(session, actor=None, now=now, qualification=qualification)
 
+    from examplatform.commission import composition
     from examplatform.practical.models import PracticalSetup
+
+    if not composition.commission_of(session).members:  # the two eligible members, the first one chairs
+        admin = _user(STAFF[0].email, STAFF[0].name, now)
+        for index, email in enumerate(("komisja1@demo.example", "komisja2@demo.example")):
+            person = next(p for p in STAFF if p.email == email)
+            composition.appoint(
+                session,
+                _user(email, person.name, now),
+                actor=admin,
+                now=now,
+                qualification=qualification,
+                chair=not index,
+            )
 
     if db.session.scalar(select(PracticalSetup).where(PracticalSetup.session_id == session.id)) is None:
         # the operator prepares the candidates' CRM instances from the session page (not at start-up)

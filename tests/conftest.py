@@ -192,12 +192,13 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(database_uri) -> Iterator[LiveServer]:
-    """Serve the real app (CSRF on, demo data loaded) on a free loopback port."""
+def live_server(database_uri, tmp_path) -> Iterator[LiveServer]:
+    """Serve the real app (CSRF on, demo data loaded, sandboxes in the test's folder) on a free loopback port."""
     app = create_app(
         {
             "TESTING": False,
             "SQLALCHEMY_DATABASE_URI": database_uri,
+            "SIMULATOR_SANDBOX_ROOT": str(tmp_path / "sandboxes"),
             "RATELIMIT_ENABLED": False,
             "THEORY_HEARTBEAT_MS": 1000,
         }

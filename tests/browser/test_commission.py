@@ -29,11 +29,14 @@ def test_two_members_score_disagree_agree_and_confirm(live_server, browser, arti
     base = live_server.url
     with live_server.app.app_context():
         session = db.session.scalar(select(ValidationSession).where(ValidationSession.code == "DEMO-KRK-01"))
-        admin = db.session.scalar(select(User).where(User.email == "admin@demo.example"))
         q = current_qualification()
-        for email, chair in (("komisja1@demo.example", True), ("komisja2@demo.example", False)):
+        # the demo appoints both members (komisja1 chairs); each still makes the session's declaration
+        assert [(m.user.email, m.is_chair) for m in C.commission_of(session).members] == [
+            ("komisja1@demo.example", True),
+            ("komisja2@demo.example", False),
+        ]
+        for email in ("komisja1@demo.example", "komisja2@demo.example"):
             member = db.session.scalar(select(User).where(User.email == email))
-            C.appoint(session, member, actor=admin, now=session.created_at, qualification=q, chair=chair)
             C.declare(session, member, now=session.created_at, related_candidate_ids=[], statement="Oświadczam.")
         enrolment = session.enrolments[0]
         sheet_url = f"{base}/commission/sessions/{session.id}/sheets/{enrolment.id}"

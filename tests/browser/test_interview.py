@@ -7,7 +7,6 @@ from examplatform.auth.models import User
 from examplatform.commission import composition as C
 from examplatform.commission.models import CriterionScore, InterviewNote
 from examplatform.extensions import db
-from examplatform.qualification.services import current_qualification
 from examplatform.sessions.models import ValidationSession
 from tests.browser.test_commission import _login
 
@@ -18,11 +17,13 @@ def test_member_starts_interview_writes_a_note_and_scores_a_criterion(live_serve
     base = live_server.url
     with live_server.app.app_context():
         session = db.session.scalar(select(ValidationSession).where(ValidationSession.code == "DEMO-KRK-01"))
-        admin = db.session.scalar(select(User).where(User.email == "admin@demo.example"))
-        q = current_qualification()
-        for email, chair in (("komisja1@demo.example", True), ("komisja2@demo.example", False)):
+        # the demo appoints both members (komisja1 chairs); each still makes the session's declaration
+        assert [(m.user.email, m.is_chair) for m in C.commission_of(session).members] == [
+            ("komisja1@demo.example", True),
+            ("komisja2@demo.example", False),
+        ]
+        for email in ("komisja1@demo.example", "komisja2@demo.example"):
             member = db.session.scalar(select(User).where(User.email == email))
-            C.appoint(session, member, actor=admin, now=session.created_at, qualification=q, chair=chair)
             C.declare(session, member, now=session.created_at, related_candidate_ids=[], statement="Oświadczam.")
         url = f"{base}/commission/sessions/{session.id}/interviews/{session.enrolments[0].id}"
         db.session.commit()
