@@ -280,13 +280,29 @@ def attempt_in_session(session: ValidationSession, attempt_id: int) -> Practical
 
 
 def progress(attempt: PracticalAttempt, *, limit: int = 5) -> dict:
-    """Live figures for the observation screen: the candidate's actions so far and the latest ones."""
+    """Live figures for the observation screen: tasks whose checks all pass so far (a read-only evaluation
+    of the live instance), points, the candidate's actions and the latest ones."""
     own = [e for e in api.timeline(attempt.instance_id) if e["actor_kind"] == "candidate"]
+    result = api.evaluate(attempt.instance_id)
     return {
+        "tasks_done": sum(1 for t in result.tasks if t.checks and t.passed),
+        "tasks_total": len(result.tasks),
+        "points": round(result.points, 2),
+        "max_points": round(result.max_points, 2),
         "actions": len(own),
         "last_at": own[-1]["occurred_at"] if own else None,
         "latest": [describe(e) for e in own[-limit:]][::-1],
     }
+
+
+def changes(before: dict, after: dict) -> list[dict]:
+    """Field-by-field what an action changed (for replaying the log): name, value before, value after."""
+    names = [*before, *(k for k in after if k not in before)]
+    return [
+        {"field": name, "before": before.get(name), "after": after.get(name)}
+        for name in names
+        if before.get(name) != after.get(name)
+    ]
 
 
 def describe(event: dict) -> dict:
@@ -299,6 +315,5 @@ def describe(event: dict) -> dict:
         "action": event["action"],
         "entity": f"{event['entity_type']} {event['entity_id'] or ''}".strip(),
         "summary": event["summary"],
-        "before": event["before"],
-        "after": event["after"],
+        "changes": changes(event["before"] or {}, event["after"] or {}),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -113,6 +114,9 @@ def test_the_commission_watches_actions_live_and_drills_down(csrf_app, exam, sta
     after = member.get(f"/practical/sessions/{sid}/observe.json").get_json()
     row = next(r for r in after["candidates"] if r["attempt"] == attempt.id)
     assert row["actions"] >= 1 and row["latest"][0]["action"] == "account.created"
+    assert row["tasks_total"] == len(api.tasks(attempt.instance_id)) and 0 <= row["tasks_done"] <= row["tasks_total"]
+    created = next(e for e in row["latest"] if e["action"] == "account.created")
+    assert {"field": "name", "before": None, "after": ACCOUNT["name"]} in created["changes"]
     raw = json.dumps(after)
     assert attempt.token not in raw and attempt.viewer_token not in raw
     timeline = member.get(f"/practical/sessions/{sid}/attempts/{attempt.id}/timeline")
@@ -194,3 +198,41 @@ def test_the_sweeper_finishes_expired_attempts(csrf_app, exam, started):
     result = csrf_app.test_cli_runner().invoke(args=["practical", "sweep"])
     assert result.exit_code == 0 and "zakończono z upływem czasu: 1" in result.output
     assert _attempts(exam)[exam["candidates"][0].id].status is PracticalStatus.FINISHED
+
+
+def test_check_results_become_evidence_on_the_score_sheet(csrf_app, exam, started, factories):
+    """The candidate solves one task; at the finish the instance is frozen and evaluated; the commission's
+    score sheet shows each check for the task's criteria with its message and links into the timeline."""
+    from simulator import evaluation
+    from simulator.solve import run_solve
+
+    candidate = exam["candidates"][0]
+    attempt = started[candidate.id]
+    root = csrf_app.extensions["simulator"].config["SANDBOX_ROOT"]
+    scenario = evaluation.instance_scenario(Path(root), attempt.instance_id)
+    assert scenario.tasks, "the exam scenario has no tasks to evidence"
+    task = scenario.tasks[0]
+    browser = _login(csrf_app, candidate.email, factories.password)
+    run_solve(browser, attempt.token, Path(root), attempt.instance_id, task, prefix="/sim")
+    assert browser.post(f"/practical/{attempt.id}/finish").status_code == 302
+
+    stored = _attempts(exam)[candidate.id]
+    results = stored.results
+    assert stored.evaluated_at is not None and {t["key"] for t in results["tasks"]} == {
+        t["key"] for t in scenario.tasks
+    }
+    solved = next(t for t in results["tasks"] if t["key"] == task["key"])
+    assert solved["points"] == solved["max_points"] > 0
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "practical.evaluated")).one()
+    assert json.loads(entry.details)["points"] == results["points"]
+
+    member = _login(csrf_app, exam["member"].email, factories.password)
+    page = member.get(f"/commission/sessions/{exam['session'].id}/sheets/{attempt.enrolment_id}").get_data(as_text=True)
+    code = task["criteria"][0]
+    assert f'data-testid="evidence-{code}"' in page and "Dowody z symulatora" in page
+    first_check = solved["checks"][0]
+    assert first_check["commission_message"].split("\n")[0][:40] in page.replace("&#34;", '"').replace("&#39;", "'")
+    timeline = f"/practical/sessions/{exam['session'].id}/attempts/{attempt.id}/timeline#event-"
+    assert any(c["event_seqs"] for c in solved["checks"]) and timeline in page
+    candidate_page = browser.get(f"/practical/{attempt.id}").get_data(as_text=True)
+    assert "Dowody z symulatora" not in candidate_page and first_check["commission_message"][:40] not in candidate_page

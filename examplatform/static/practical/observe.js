@@ -18,7 +18,8 @@
     for (const e of c.latest) list.append(el("li", `${e.at.slice(11, 19)} · ${e.action}${e.summary ? " — " + e.summary : ""}`));
     if (!c.latest.length) list.append(el("li", app.dataset.tNone));
     latest.append(list);
-    tr.append(name, el("td", c.status_label), el("td", `${Math.floor(c.remaining_seconds / 60)} min`), el("td", String(c.actions)), latest);
+    const tasks = `${c.tasks_done}/${c.tasks_total} (${c.points}/${c.max_points} ${app.dataset.tPoints})`;
+    tr.append(name, el("td", c.status_label), el("td", `${Math.floor(c.remaining_seconds / 60)} min`), el("td", tasks), el("td", String(c.actions)), latest);
     return tr;
   }
 

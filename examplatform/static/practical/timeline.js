@@ -15,7 +15,14 @@
       for (const e of body.events) {
         const tr = el("tr");
         tr.id = `event-${e.seq}`;
-        tr.append(el("td", String(e.seq)), el("td", e.at.slice(0, 19).replace("T", " ")), el("td", e.actor), el("td", e.action), el("td", e.entity), el("td", e.summary));
+        const changed = el("td");
+        changed.className = "small";
+        for (const c of e.changes) {
+          const line = el("div");
+          line.append(el("code", c.field), `: ${c.before ?? "—"} → ${c.after ?? "—"}`);
+          changed.append(line);
+        }
+        tr.append(el("td", String(e.seq)), el("td", e.at.slice(0, 19).replace("T", " ")), el("td", e.actor), el("td", e.action), el("td", e.entity), el("td", e.summary), changed);
         rows.append(tr);
         last = Math.max(last, e.seq);
       }
