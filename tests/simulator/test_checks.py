@@ -121,6 +121,29 @@ def test_record_exists_fails_then_passes_with_evidence(crm):
     assert created["seq"] in result.event_seqs
 
 
+def test_offer_template_text_is_checkable_through_its_versions(crm):
+    params = {
+        "entity": "offer_template_version",
+        "where": {
+            "template.name": "Oferta IT",
+            "subject": {"contains": "oferta.numer"},
+            "body": {"contains": "firma.nip"},
+        },
+    }
+    assert not _evaluate(crm, "record_exists", params).passed
+    body = "Dla {{ firma.nazwa }} (NIP {{ firma.nip }})"
+    assert (
+        crm.post(
+            "offers/templates/new", {"name": "Oferta IT", "subject": "Oferta {{ oferta.numer }}", "body": body}
+        ).status_code
+        == 302
+    )
+    result = _evaluate(crm, "record_exists", params)
+    assert result.passed and result.observed == 1
+    params["where"]["body"] = {"contains": "suma_brutto"}
+    assert not _evaluate(crm, "record_exists", params).passed
+
+
 def test_count_with_min_max_equals_and_new_records_only(crm):
     sent_all = {"entity": "offer", "where": {"status": "wyslana"}}
     sent_new = {"entity": "offer", "where": {"status": "wyslana", "new": True}}
