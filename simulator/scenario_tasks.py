@@ -31,7 +31,17 @@ def _record(required: list[str], properties: dict) -> dict:
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
 
 
-VARIABLE = _record(["entity", "key", "field"], {"entity": {"type": "string"}, "key": KEY, "field": TEXT})
+# ``key`` may list several records (their numeric field is summed) and ``times`` multiplies a numeric value,
+# e.g. the catalogue price of 4 travel policies or of two products bought together
+VARIABLE = _record(
+    ["entity", "key", "field"],
+    {
+        "entity": {"type": "string"},
+        "key": {"anyOf": [KEY, {"type": "array", "items": KEY, "minItems": 1}]},
+        "field": TEXT,
+        "times": {"type": "number", "exclusiveMinimum": 0},
+    },
+)
 ANSWER = _record(
     ["key", "label", "kind"],
     {
@@ -182,13 +192,20 @@ class _TaskChecker:
                     f"nieznana encja „{entity}”; dozwolone: " + ", ".join(sorted(voc.ENTITY_MODELS)),
                 )
                 continue
-            if spec["key"] not in self.seed_ids.get(entity, {}):
-                self.error(
-                    (*pointer, "key"), f"w danych początkowych nie ma rekordu encji „{entity}” o kluczu „{spec['key']}”"
-                )
-            _, problem = voc.resolve_path(entity, spec["field"])
+            keys = spec["key"] if isinstance(spec["key"], list) else [spec["key"]]
+            for key in keys:
+                if key not in self.seed_ids.get(entity, {}):
+                    self.error(
+                        (*pointer, "key"), f"w danych początkowych nie ma rekordu encji „{entity}” o kluczu „{key}”"
+                    )
+            fields, problem = voc.resolve_path(entity, spec["field"])
             if problem:
                 self.error((*pointer, "field"), problem)
+            elif (len(keys) > 1 or "times" in spec) and fields[-1].kind not in ("money", "number"):
+                self.error(
+                    (*pointer, "field"),
+                    "sumować kilka rekordów i mnożyć („times”) można tylko pole liczbowe lub kwotę",
+                )
 
     def _check(self, check: dict, pointer: tuple) -> set[str]:
         kind = checks.get_type(check["type"])

@@ -64,6 +64,22 @@ def _read_field(conn: sqlite3.Connection, entity: str, record_id: int, path: str
     return (convert(last.kind, row[0]) if row else None), last.kind
 
 
+def _variable(conn: sqlite3.Connection, ids: dict[str, dict[str, int]], spec: dict[str, Any]) -> dict[str, Any]:
+    """Read one variable: a field of a seeded record, or the sum of it over several records, times a factor."""
+    keys = spec["key"] if isinstance(spec["key"], list) else [spec["key"]]
+    found = []
+    for key in keys:
+        record_id = ids.get(spec["entity"], {}).get(key)
+        found.append(_read_field(conn, spec["entity"], record_id, spec["field"]) if record_id else (None, "text"))
+    value, kind = found[0]
+    if isinstance(spec["key"], list) or "times" in spec:
+        if any(v is None for v, _ in found):
+            return {"value": None, "kind": kind}
+        value = sum((Decimal(v) for v, _ in found), Decimal(0)) * Decimal(str(spec.get("times", 1)))
+        value = value.quantize(Decimal("0.01")) if kind == "money" else value
+    return {"value": plain(value), "kind": kind}
+
+
 def compute_variables(conn: sqlite3.Connection, scenario: Scenario) -> dict[str, dict[str, dict[str, Any]]]:
     """Return task key → variable → {value, kind} read from the instance's current data."""
     ids = voc.seed_ids(scenario.data)
@@ -71,9 +87,7 @@ def compute_variables(conn: sqlite3.Connection, scenario: Scenario) -> dict[str,
     for task in scenario.tasks:
         values = {}
         for name, spec in task.get("variables", {}).items():
-            record_id = ids.get(spec["entity"], {}).get(spec["key"])
-            value, kind = _read_field(conn, spec["entity"], record_id, spec["field"]) if record_id else (None, "text")
-            values[name] = {"value": plain(value), "kind": kind}
+            values[name] = _variable(conn, ids, spec)
         found[task["key"]] = values
     return found
 

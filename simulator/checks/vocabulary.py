@@ -130,6 +130,8 @@ def _fields(entity: str) -> dict[str, Field]:
 
 FIELDS: dict[str, dict[str, Field]] = {entity: _fields(entity) for entity in ENTITY_MODELS}
 FIELDS["contact"]["full_name"] = Field("full_name", "first_name || ' ' || last_name", "text")
+# value × probability / 100, rounded half up to the grosz per opportunity (as the CRM's reports and board show it)
+FIELDS["opportunity"]["weighted"] = Field("weighted", "(value * probability + 50) / 100", "money")
 PSEUDO_FIELDS = {
     "key": "rekord z danych początkowych o tym kluczu",
     "new": "rekord dodany w trakcie pracy (true/false)",

@@ -302,3 +302,41 @@ def test_answer_equals_text_and_single_values(crm):
         assert not kind.evaluate(snap, params).passed
         ambiguous = {**params, "expected": {**params["expected"], "where": {"size": "małe"}}}
         assert "nie da się ustalić" in kind.evaluate(snap, ambiguous).detail
+
+
+def test_task_variables_sum_several_records_and_multiply(crm):
+    from simulator import tasks
+    from simulator.checks import vocabulary as voc
+
+    scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
+    ids = voc.seed_ids(scenario.data)
+    spec = {"entity": "product", "field": "net_price"}
+    with closing(evaluation.open_read_only(sandbox.instance_path(crm.root, crm.info.instance_id))) as conn:
+        licence = tasks._variable(conn, ids, {**spec, "key": "licencja"})
+        four = tasks._variable(conn, ids, {**spec, "key": "licencja", "times": 4})
+        both = tasks._variable(conn, ids, {**spec, "key": ["licencja", "konsultacja"]})
+    price = {
+        key: Decimal(crm.one("SELECT net_price FROM product WHERE id = ?", (ids["product"][key],))) / 100
+        for key in ("licencja", "konsultacja")
+    }
+    assert Decimal(licence["value"]) == price["licencja"] and licence["kind"] == "money"
+    assert Decimal(four["value"]) == 4 * price["licencja"] and four["kind"] == "money"
+    assert Decimal(both["value"]) == price["licencja"] + price["konsultacja"]
+
+
+def test_weighted_value_of_opportunities_is_rounded_per_record_like_the_reports(crm):
+    task = {"key": "w", "answers": [{"key": "w", "kind": "number"}]}
+    params = {
+        "answer": "w",
+        "expected": {"fn": "sum", "entity": "opportunity", "field": "weighted", "where": {"status": "otwarta"}},
+    }
+    scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
+    with closing(evaluation.open_read_only(sandbox.instance_path(crm.root, crm.info.instance_id))) as conn:
+        snap = evaluation.snapshot_for(conn, scenario, task)
+        computed = checks.get_type("answer_equals").expected_value(snap, params)
+        pairs = conn.execute("SELECT value, probability FROM opportunity WHERE status = 'otwarta'").fetchall()
+    expected = sum(
+        ((Decimal(v) / 100 * p / 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP") for v, p in pairs),
+        Decimal(0),
+    )
+    assert pairs and computed == expected

@@ -95,6 +95,8 @@ def test_a_well_formed_task_loads():
         ("{answer: suma}", "{answer: razem}", "{answer: razem}", "zadanie nie ma pola odpowiedzi „razem”"),
         ("Załóż firmę {{ firma }}.", "Załóż firmę {{ nazwa }}.", "{{ nazwa }}", "nie ma takiej zmiennej"),
         ("key: techbud, field: name}", "key: techbud, field: nazwa}", "field: nazwa", "nie ma pola „nazwa”"),
+        ("key: techbud, field: name}", "key: techbud, field: name, times: 4}", "times: 4", "tylko pole liczbowe"),
+        ("key: techbud, field: name}", "key: [techbud, brak], field: name}", "[techbud, brak]", "o kluczu „brak”"),
         (
             "points: 1\n        commission: Brak firmy.",
             "points: 1\n        partial: proportional\n        commission: Brak firmy.",
