@@ -27,6 +27,14 @@ KEY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"}
 TEXT = {"type": "string", "minLength": 1}
 
 
+def offer_tag(expression: str) -> bool:
+    """Tell whether a placeholder is an offer-template tag (``{{ firma.nazwa }}``): a solve that writes an offer
+    template sends it as it is, so it is neither a reference to resolve nor an error."""
+    from simulator.crm.services.offer_render import DOCUMENTED
+
+    return expression in DOCUMENTED
+
+
 def _record(required: list[str], properties: dict) -> dict:
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
 
@@ -278,7 +286,7 @@ class _TaskChecker:
         for expression in PLACEHOLDER.findall(text):
             parts = expression.split(".", 2)
             head = parts[0]
-            if head == "business_date" and len(parts) == 1:
+            if (head == "business_date" and len(parts) == 1) or offer_tag(expression):
                 continue
             if head == "saved" and len(parts) == 2:
                 if parts[1] not in saved:

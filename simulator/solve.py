@@ -4,7 +4,8 @@ A step is either an HTTP request (method, path below ``/i/<token>/``, form data,
 from the redirect) or an answer step, which types the value the task's ``answer_equals`` check computes from
 the live instance into the task panel. Placeholders in paths and data: ``{{ saved.<name> }}`` (an id saved by
 an earlier step), ``{{ seed.<entity>.<key> }}`` (the id of a seeded record), ``{{ var.<name> }}`` (a task
-variable) and ``{{ business_date }}``.
+variable) and ``{{ business_date }}``. Offer-template tags (``{{ firma.nazwa }}`` …) are sent as written, so a
+solve can create an offer template.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from simulator import checks, evaluation, sandbox
 from simulator.checks.snapshot import plain
 from simulator.scenario import Scenario
-from simulator.scenario_tasks import PLACEHOLDER
+from simulator.scenario_tasks import PLACEHOLDER, offer_tag
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -40,6 +41,8 @@ class StepResult:
 
 def _substitute(text: str, saved: dict[str, str], snap, scenario: Scenario) -> str:
     def one(match: re.Match) -> str:
+        if offer_tag(match.group(1)):
+            return match.group(0)
         parts = match.group(1).split(".", 2)
         if parts[0] == "saved":
             return saved[parts[1]]

@@ -144,3 +144,15 @@ def test_builds_on_must_name_an_earlier_task():
     errors = _errors(later)
     assert any("„drugie” nie jest kluczem wcześniejszego zadania" in e for e in errors), errors
     assert any(f":{_line('minutes: 5') + 1}:" in e for e in errors), errors
+
+
+def test_a_solve_may_write_offer_template_tags_but_not_unknown_references():
+    """Offer-template tags in a solve's form data are sent as written; any other unknown placeholder is an error."""
+    step = '      - {method: POST, path: offers/templates/new, data: {name: S, subject: "Oferta {{ oferta.numer }}", '
+    tags = GOOD_TASK.replace(
+        "      - {answer: suma}\n", step + 'body: "{{ firma.nazwa }} {{ pozycje }}"}}\n      - {answer: suma}\n'
+    )
+    scenario = parse_scenario((SEED_ONLY + tags).encode(), "scenario.yaml", SCENARIOS_DIR / "nie-ma" / "s.yaml")
+    assert scenario.tasks[0]["solve"][2]["data"]["body"] == "{{ firma.nazwa }} {{ pozycje }}"
+    errors = _errors(tags.replace("{{ firma.nazwa }}", "{{ firma.nazwy }}"))
+    assert any("nieznane odwołanie „{{ firma.nazwy }}”" in e for e in errors), errors
