@@ -1,18 +1,20 @@
-"""An exam scenario whose draft is fully converted: its scenario.yaml tasks (not only the draft) cover every
-criterion the qualification verifies by simulation (method S), there are enough tasks for a whole exam, and each
-task keeps the criteria and time its draft gives it.
-
-Add a scenario to ``CONVERTED`` once all its draft tasks live in its scenario.yaml.
-"""
+"""Every exam scenario: its scenario.yaml tasks (not only the draft) cover every criterion the qualification
+verifies by simulation (method S), there are enough tasks for a whole exam, and each task keeps the key, criteria
+and time its draft (the design record) gives it."""
 
 from __future__ import annotations
 
 import pytest
 
+from simulator import api
 from simulator.scenario import load_scenario
 from tests.simulator.test_scenario_exams import CRITERIA, MINUTES, TASK, _draft, _simulation_criteria
 
-CONVERTED = ("egzamin-b2c-ubezpieczenia",)
+CONVERTED = tuple(s.id for s in api.scenarios() if s.kind == "exam")
+
+
+def test_both_parallel_exam_scenarios_are_here():
+    assert CONVERTED == ("egzamin-b2b-it", "egzamin-b2c-ubezpieczenia")
 
 
 @pytest.mark.parametrize("scenario_id", CONVERTED)
