@@ -60,7 +60,10 @@ class Config:
     BANK_FOLDER = "question_bank/theory/items"
     INTERVIEW_BANK_FILE = "question_bank/interview/questions.yaml"
     MIN_ITEMS_PER_T_CRITERION = 12
-    THEORY_HEARTBEAT_MS = 10000  # how often the candidate's page reports and resyncs the clock
+    # How often the page reports and resyncs the clock when no save was acknowledged in between; a beat is
+    # stored when the last stored contact is 25 s old, so a stored contact is at most ~40 s old while online
+    # (offline and connection gaps count from 60 s).
+    THEORY_HEARTBEAT_MS = 20000
 
 
 class DevelopmentConfig(Config):

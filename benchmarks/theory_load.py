@@ -12,9 +12,9 @@ item must be the current answer). Baseline in the same run and server: GET /heal
 the same concurrency as a closed-loop save burst; the ratio save / bare makes machines comparable.
 
 Think time: the form has 40 items and a 60-minute limit, i.e. 90 s per item if the time is used; the default
-mean of 15 s (7.5-22.5 s) is a candidate six times faster than that, every candidate at once, so the
-offered load (about 2,000 / 15 / 1.075 = 124 changes/s plus heartbeats) is well above a real room's.
---think 2 with --candidates 300 offers the same rate in a 3-minute run (a quick check).
+mean of 20 s (10-30 s) is every candidate at once answering four and a half times faster than that, so the
+offered load (about 2,000 / 20 / 1.075 = 93 changes/s plus heartbeats) is well above a real room's (~25/s).
+--think 3 with --candidates 300 offers the same change rate in a 3-minute run (a quick check).
 Smoke: --candidates 50 --think 0.2 (about 40 s). Default: 2,000 candidates on SQLite (a temp file), the test
 phase stopped after --max-seconds (1,200) if unfinished, then checked and reported all the same;
 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench for PostgreSQL (that schema is emptied).
@@ -1111,13 +1111,13 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
     add("--candidates", type=int, default=None, help="candidates in the main run (default 2000; --url: all ready)")
-    add("--think", type=float, default=15.0, help="mean think time per item in seconds (uniform ±50 %%)")
+    add("--think", type=float, default=20.0, help="mean think time per item in seconds (uniform ±50 %%)")
     add("--start-window", type=float, default=None, help="start spread in seconds (default min(30, 20×think))")
     add("--login-window", type=float, default=None, help="login spread in seconds (default min(30, 20×think))")
     add("--login-concurrency", type=int, default=16, help="logins in flight at once (scrypt is slow on purpose)")
     add("--changes", type=float, default=0.15, help="share of items changed a second time")
     add("--duplicates", type=float, default=0.05, help="share of saves resent with the same seq after the ack")
-    add("--heartbeat", type=float, default=10.0, help="seconds between heartbeats (the page's default)")
+    add("--heartbeat", type=float, default=20.0, help="seconds between heartbeats (the page's default)")
     add("--concurrency", type=int, default=16, help="closed-loop clients for the baseline and the save burst")
     add("--baseline-seconds", type=float, default=5.0, help="duration of the baseline and of the save burst")
     add("--connections", type=int, default=0, help="client connection pool (0: unlimited, one per request)")

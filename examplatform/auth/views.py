@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from examplatform.auth import services
 from examplatform.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm
@@ -32,7 +33,8 @@ def init_login(app, login_manager: LoginManager) -> None:
         ident, _sep, token = user_id.partition(":")
         if not ident.isdigit():
             return None
-        user = db.session.scalar(select(User).where(User.id == int(ident)))
+        # the roles come in the same query: every request's guard reads them
+        user = db.session.scalar(select(User).options(joinedload(User.roles)).where(User.id == int(ident)))
         if user is None or not user.is_active or user.session_token != token:
             return None
         return user

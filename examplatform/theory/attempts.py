@@ -184,7 +184,7 @@ class SaveAck:
 
 
 @lru_cache(maxsize=2048)
-def _item_from_content(content: str, status: ItemStatus, origin: str) -> Item:
+def item_from_content(content: str, status: ItemStatus, origin: str) -> Item:
     """Parse a stored item version once per process (a version on a form never changes)."""
     return ItemVersion(content=content, status=status, origin=origin).to_item()
 
@@ -198,7 +198,7 @@ def _form_item(attempt: Attempt, position: int) -> Item:
     ).one_or_none()
     if row is None:
         raise DomainError(_("Na formularzu nie ma zadania nr %(n)d.", n=position))
-    return _item_from_content(row.content, row.status, row.origin)
+    return item_from_content(row.content, row.status, row.origin)
 
 
 def save_answer(
@@ -259,12 +259,12 @@ def save_answer(
 
 
 # A silence this long between the browser's heartbeats or saves is recorded as a connection gap.
-GAP_RECORDED_AFTER = timedelta(seconds=45)
+GAP_RECORDED_AFTER = timedelta(seconds=60)
 
 
 # A heartbeat writes the attempt only when the stored last contact is at least this old; a silence is
 # measured from that stored time, so this must stay well below GAP_RECORDED_AFTER.
-HEARTBEAT_PERSIST_AFTER = timedelta(seconds=20)
+HEARTBEAT_PERSIST_AFTER = timedelta(seconds=25)
 
 
 def heartbeat_needs_write(attempt: Attempt, now: datetime) -> bool:

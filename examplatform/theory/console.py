@@ -21,7 +21,7 @@ from examplatform.sessions.models import Enrolment, ValidationSession
 from examplatform.theory import attempts as A
 from examplatform.theory.models import Attempt, AttemptStatus, TestForm
 
-OFFLINE_AFTER_SECONDS = 45  # no save or heartbeat for this long: shown as offline
+OFFLINE_AFTER_SECONDS = 60  # no save or heartbeat stored for this long: shown as offline
 
 
 def session_for_operator(user: User, session_id: int) -> ValidationSession:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from examplatform.auth.models import User
 from examplatform.bank.items import ItemType
@@ -40,7 +41,8 @@ def attempts_of(user: User) -> list[Attempt]:
 
 def public_item(fi: FormItem) -> dict:
     """Serialise one form item for the candidate: text and choices in their shown order, nothing else."""
-    item = fi.item_version.to_item()
+    version = fi.item_version
+    item = A.item_from_content(version.content, version.status, version.origin)
     data = {"position": fi.position, "type": str(item.type), "stem": item.stem}
     order = fi.order
     if item.type is ItemType.MATCHING:
@@ -57,14 +59,20 @@ def public_item(fi: FormItem) -> dict:
 def state(attempt: Attempt, now: datetime) -> dict:
     """The attempt as the candidate's page needs it (items only once the test has started)."""
     started = attempt.status in (AttemptStatus.IN_PROGRESS, AttemptStatus.PAUSED)
+    form_items = db.session.scalars(
+        select(FormItem)
+        .options(joinedload(FormItem.item_version))
+        .where(FormItem.form_id == attempt.form_id)
+        .order_by(FormItem.position)
+    ).all()
     return {
         "status": str(attempt.status),
         "remaining_seconds": A.remaining_seconds(attempt, now),
         "server_time": now.isoformat(),
         "last_seq": attempt.last_seq,
         "form": attempt.form.code,
-        "count": len(attempt.form.items),
-        "items": [public_item(fi) for fi in attempt.form.items] if started else [],
+        "count": len(form_items),
+        "items": [public_item(fi) for fi in form_items] if started else [],
         "answers": {
             str(a.position): {"value": json.loads(a.value), "flagged": a.flagged, "seq": a.seq} for a in attempt.answers
         }
