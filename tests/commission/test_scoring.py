@@ -157,3 +157,15 @@ def test_kappa_of_a_session_uses_the_independent_scores(sheet, panel, q, factori
     a = [c not in {"2.2.2", "2.5.5"} for c in S.scored_criteria(q)]
     b = [c != "2.2.2" for c in S.scored_criteria(q)]
     assert stats.kappa == pytest.approx(cohen_kappa_score(a, b), abs=1e-4)
+
+
+def test_no_decision_to_confirm_before_the_other_member_has_scored(sheet, panel, q, factories):
+    """A decision is drafted only when every scorer has submitted; before that nothing can be confirmed."""
+    now = factories.now
+    _score_all(sheet, panel["a"], q, now)
+    S.submit(sheet, panel["a"], now=now, qualification=q)
+    with pytest.raises(DomainError, match="wszyscy oceniający prześlą oceny"):
+        S.draft_decision(sheet, actor=panel["a"], now=now, qualification=q, test_passed=True, justification="")
+    with pytest.raises(DomainError, match="Nie ma jeszcze decyzji do potwierdzenia"):
+        S.confirm(sheet, panel["a"], now=now)
+    assert S.decision_of(sheet) is None
