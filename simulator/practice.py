@@ -18,8 +18,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, redirect, render_template, request
 from flask_wtf import FlaskForm
 
-from simulator import registry, sandbox
-from simulator.crm.db import forget
+from simulator import api, registry, sandbox
 from simulator.registry import InstanceRecord
 from simulator.scenario import load_scenario
 
@@ -66,8 +65,7 @@ def live_practice(root: Path, now: datetime, lifetime_minutes: int) -> list[Inst
     alive = []
     for record in records:
         if expired(record, now, lifetime_minutes):
-            sandbox.destroy(root, record.id)
-            forget(sandbox.instance_path(root, record.id))
+            api.destroy(record.id, root=root)
         else:
             alive.append(record)
     return alive

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import with_appcontext
-
-from examplatform.core.clock import utcnow
-from examplatform.extensions import db
 
 
 @click.group("practical", help="Część praktyczna (symulator CRM).")
@@ -22,14 +17,7 @@ def practical() -> None:
 @with_appcontext
 def sweep(every: int, rounds: int) -> None:
     """Freeze the instances of candidates whose time is over and store their check results."""
+    from examplatform.core.sweeps import sweep_loop
     from examplatform.practical.services import sweep as sweep_once
 
-    done = 0
-    while True:
-        finished = sweep_once(utcnow())
-        db.session.commit()
-        done += 1
-        click.echo(f"{utcnow():%H:%M:%S} zakończono z upływem czasu: {finished}")
-        if every <= 0 or (rounds and done >= rounds):
-            return
-        time.sleep(every)
+    sweep_loop(sweep_once, every=every, rounds=rounds)

@@ -117,9 +117,16 @@ def _finish(attempt: Attempt, *, at: datetime, reason: FinishReason) -> None:
     attempt.receipt = receipt_of(attempt)
 
 
+def past_deadline(attempt: Attempt, now: datetime) -> bool:
+    """Whether a running attempt's time, plus the grace for in-flight saves, is over."""
+    return (
+        attempt.status is AttemptStatus.IN_PROGRESS and bool(attempt.deadline_at) and now > attempt.deadline_at + GRACE
+    )
+
+
 def enforce_deadline(attempt: Attempt, now: datetime) -> bool:
     """Submit an attempt whose time (plus grace) is over, with the deadline as its finish time."""
-    if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline_at and now > attempt.deadline_at + GRACE:
+    if past_deadline(attempt, now):
         _finish(attempt, at=attempt.deadline_at, reason=FinishReason.DEADLINE)
         record(
             "theory.attempt_expired",
@@ -269,7 +276,7 @@ HEARTBEAT_PERSIST_AFTER = timedelta(seconds=25)
 
 def heartbeat_needs_write(attempt: Attempt, now: datetime) -> bool:
     """Whether a heartbeat must write: deadline to enforce, or a last contact old enough to update."""
-    if attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline_at and now > attempt.deadline_at + GRACE:
+    if past_deadline(attempt, now):
         return True
     if attempt.status not in OPEN:
         return False

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -45,14 +43,7 @@ def prepare(session_code: str) -> None:
 @with_appcontext
 def sweep(every: int, rounds: int) -> None:
     """Submit attempts whose deadline (plus grace) has passed, with the deadline as their finish time."""
+    from examplatform.core.sweeps import sweep_loop
     from examplatform.theory.attempts import sweep as sweep_once
 
-    done = 0
-    while True:
-        expired = sweep_once(utcnow())
-        db.session.commit()
-        done += 1
-        click.echo(f"{utcnow():%H:%M:%S} zakończono z upływem czasu: {expired}")
-        if every <= 0 or (rounds and done >= rounds):
-            return
-        time.sleep(every)
+    sweep_loop(sweep_once, every=every, rounds=rounds)

@@ -11,6 +11,7 @@ instance and returns a ``CheckResult``. Checks never write. Registering a second
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -50,7 +51,7 @@ class ParamProblems:
         self.report(pointer, message)
 
 
-class CheckType:
+class CheckType(ABC):
     """Base of every check type: a name, a Polish label, the params schema, the partial-credit rule, evaluate."""
 
     name: ClassVar[str]
@@ -60,9 +61,11 @@ class CheckType:
 
     def check_params(self, params: dict[str, Any], problems: ParamProblems) -> None:
         """Report meaning problems of valid-shaped params (unknown fields, seed keys …) through ``problems``."""
+        return  # an optional hook: most types have nothing beyond their schema to check
 
-    def evaluate(self, snapshot: Snapshot, params: dict[str, Any]) -> CheckResult:  # pragma: no cover (abstract)
-        raise NotImplementedError
+    @abstractmethod
+    def evaluate(self, snapshot: Snapshot, params: dict[str, Any]) -> CheckResult:
+        """Score the check on the instance's snapshot."""
 
 
 _registry: dict[str, CheckType] = {}
