@@ -6,11 +6,18 @@ tasks are all solved (reference solves run through the simulator's HTTP endpoint
 simulator", 2-core machine): median provision <= 50 ms and <= 3x the raw copy; 300 instances < 10 s;
 evaluate <= 100 ms. The two measurements are interleaved so that disk
 caches and CPU frequency affect both alike.
+
+With ``--database-url postgresql://…`` the instances are PostgreSQL schemas (the production backend): the
+baseline is then the schema analogue of a raw copy, ``CREATE SCHEMA`` + ``CREATE TABLE … AS TABLE
+<template>.<table>`` for every table in one transaction, and the figures are the same. Everything the run
+creates in that database (a namespace of its own, baseline schemas, the template when it built it) is
+dropped at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import secrets
 import shutil
 import statistics
 import sys
@@ -20,9 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import text
+
 from simulator import api, create_sim_app, registry, sandbox
+from simulator.crm.base import Base
 from simulator.scenario import load_scenario
 from simulator.solve import run_solve
+from simulator.storage import Store, normalise_url
 
 
 def _ms(seconds: float) -> float:
@@ -40,7 +51,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=300, help="instances provisioned in a row")
     parser.add_argument("--evaluations", type=int, default=50, help="evaluations of one solved instance")
     parser.add_argument("--keep", action="store_true", help="keep the temporary sandbox folder")
+    parser.add_argument("--database-url", help="PostgreSQL: measure instances as schemas of this database")
     args = parser.parse_args()
+    if args.database_url:
+        _postgres(args, normalise_url(args.database_url))
+        return
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
     try:
@@ -74,27 +89,96 @@ def main() -> None:
         evaluate_ms, checks_count = _evaluate_solved(scenario, root, args.evaluations)
         registry.close_all()
 
-        median_raw, median_prov = statistics.median(raw), statistics.median(prov)
-        ratio = median_prov / median_raw
         size_kib = template.stat().st_size / 1024
         print(f"scenario: {scenario.id}   template: {size_kib:.0f} KiB, built in {_ms(build_s):.0f} ms")
-        for label, times in (("raw copyfile of the template  ", raw), ("provision (copy+vary+register)", prov)):
-            median, p95 = _ms(statistics.median(times)), _ms(_p95(times))
-            print(f"{label}: median {median:6.2f} ms   p95 {p95:6.2f} ms   (n={args.n})")
-        print(f"ratio provision / raw copy (medians): {ratio:.2f}x")
-        print(f"{args.batch} instances in a row: {batch_s:.2f} s ({_ms(batch_s) / args.batch:.2f} ms each)")
-        targets = [
-            ("median provision <= 50 ms", _ms(median_prov) <= 50),
-            ("median provision <= 3x raw copy", ratio <= 3),
-            (f"{args.batch} instances < 10 s", batch_s < 10 or args.batch != 300),
-        ]
-        targets.extend(_print_evaluate(evaluate_ms, checks_count, len(scenario.tasks)))
-        print("targets: " + "; ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in targets))
+        _print_figures(args, raw, prov, batch_s, (evaluate_ms, checks_count, len(scenario.tasks)))
     finally:
         if args.keep:
             print(f"kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _print_figures(args, raw, prov, batch_s, evaluated, *, baseline="raw copyfile of the template  ") -> None:
+    median_raw, median_prov = statistics.median(raw), statistics.median(prov)
+    ratio = median_prov / median_raw
+    for label, times in ((baseline, raw), ("provision (copy+vary+register)", prov)):
+        median, p95 = _ms(statistics.median(times)), _ms(_p95(times))
+        print(f"{label}: median {median:6.2f} ms   p95 {p95:6.2f} ms   (n={args.n})")
+    print(f"ratio provision / raw copy (medians): {ratio:.2f}x")
+    print(f"{args.batch} instances in a row: {batch_s:.2f} s ({_ms(batch_s) / args.batch:.2f} ms each)")
+    targets = [
+        ("median provision <= 50 ms", _ms(median_prov) <= 50),
+        ("median provision <= 3x raw copy", ratio <= 3),
+        (f"{args.batch} instances < 10 s", batch_s < 10 or args.batch != 300),
+    ]
+    targets.extend(_print_evaluate(*evaluated))
+    print("targets: " + "; ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in targets))
+
+
+def _postgres(args, url: str) -> None:
+    """Measure provisions as schemas against CREATE TABLE … AS TABLE copies of the template, in the same run."""
+    from simulator import pgstore
+
+    store = pgstore.PostgresStore(url, f"bench-{secrets.token_hex(4)}")
+    engine = store.engine
+    scenario = load_scenario(args.scenario)
+    copies: list[str] = []
+
+    def raw_copy() -> None:
+        schema = f"simbench_{secrets.token_hex(6)}"
+        statements = [f'CREATE SCHEMA "{schema}"'] + [
+            f'CREATE TABLE "{schema}"."{t.name}" AS TABLE "{template}"."{t.name}"' for t in Base.metadata.sorted_tables
+        ]
+        with engine.begin() as conn:
+            conn.exec_driver_sql(";\n".join(statements))
+        copies.append(schema)
+
+    try:
+        start = time.perf_counter()
+        template = store.build_template(scenario)
+        build_s = time.perf_counter() - start
+        for i in range(5):  # warm-up: pool, catalog caches, compiled statements
+            store.provision(scenario, f"warm-{i}", i)
+            raw_copy()
+        raw, prov = [], []
+        for i in range(args.n):
+            t0 = time.perf_counter()
+            raw_copy()
+            t1 = time.perf_counter()
+            store.provision(scenario, f"kandydat-{i}", i)
+            t2 = time.perf_counter()
+            raw.append(t1 - t0)
+            prov.append(t2 - t1)
+        start = time.perf_counter()
+        for i in range(args.batch):
+            store.provision(scenario, f"sesja-{i}", 1000 + i)
+        batch_s = time.perf_counter() - start
+        evaluate_ms, checks_count = _evaluate_solved(scenario, store, args.evaluations)
+        with engine.connect() as conn:
+            size = conn.execute(
+                text(
+                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"
+                ),
+                {"s": template},
+            ).scalar()
+            version = conn.execute(text("SHOW server_version")).scalar()
+        print(
+            f"PostgreSQL {version}   scenario: {scenario.id}   template schema {template}: {size / 1024:.0f} KiB "
+            f"(built in {_ms(build_s):.0f} ms, or found already built)"
+        )
+        evaluated = (evaluate_ms, checks_count, len(scenario.tasks))
+        _print_figures(args, raw, prov, batch_s, evaluated, baseline="CREATE TABLE AS copy of template")
+    finally:
+        if args.keep:
+            print(f"kept: namespace {store.namespace!r} and {len(copies)} baseline schemas")
+        else:
+            store.purge()
+            for i in range(0, len(copies), 50):
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(";".join(f'DROP SCHEMA "{s}" CASCADE' for s in copies[i : i + 50]))
+            pgstore.cleanup(url)
 
 
 def _print_evaluate(times: list[float], checks_count: int, tasks_count: int) -> list[tuple[str, bool]]:
@@ -109,12 +193,16 @@ def _print_evaluate(times: list[float], checks_count: int, tasks_count: int) -> 
     return [("median evaluate <= 100 ms", median <= 100)]
 
 
-def _evaluate_solved(scenario, root: Path, n: int) -> tuple[list[float], int]:
+def _evaluate_solved(scenario, root: Path | Store, n: int) -> tuple[list[float], int]:
     """Solve every task of one instance through the sim app (CSRF on), then time ``n`` full evaluations."""
     if not scenario.tasks:
         return [], 0
     info = api.provision(scenario.id, "kandydat-ocena", 42, root=root)
-    app = create_sim_app({"SANDBOX_ROOT": str(root), "SECRET_KEY": "benchmark", "WTF_CSRF_ENABLED": True})
+    if isinstance(root, Store) and root.kind == "postgresql":
+        where = {"DATABASE_URL": root.url, "SANDBOX_NAMESPACE": root.namespace}
+    else:
+        where = {"SANDBOX_ROOT": str(root)}
+    app = create_sim_app({**where, "SECRET_KEY": "benchmark", "WTF_CSRF_ENABLED": True})
     client = app.test_client()
     for task in scenario.tasks:
         run_solve(client, info.token, root, info.instance_id, task)

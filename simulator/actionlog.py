@@ -2,21 +2,27 @@
 
 Every entry hashes the previous entry's hash together with its own canonical JSON, so changing, removing
 or inserting an entry breaks the chain from that point on. The same rules serve two writers: the CRM's
-ORM session (candidate and commission actions) and a raw sqlite3 connection (system actions from the
+ORM session (candidate and commission actions) and a raw connection (system actions from the
 sandbox manager), so both produce byte-identical payloads.
+
+The raw writer and reader take a SQLAlchemy ``Connection`` and run the same Core statements (named
+parameters) on both storage backends: a SQLite instance file or a PostgreSQL instance schema (the
+connection's ``search_path`` names it). The caller holds the instance's write lock (BEGIN IMMEDIATE on
+SQLite, the instance's advisory lock on PostgreSQL), so two writers never race for one chain position.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+
+from sqlalchemy import Connection, text
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
@@ -112,28 +118,32 @@ def new_row(
     return row
 
 
-_INSERT = f"INSERT INTO action_log ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"  # noqa: S608
+_INSERT = text(
+    f"INSERT INTO action_log ({', '.join(COLUMNS)}) VALUES ({', '.join(':' + c for c in COLUMNS)})"  # noqa: S608
+)
+_LAST = text("SELECT seq, entry_hash FROM action_log ORDER BY seq DESC LIMIT 1")
+_READ = text(f"SELECT {', '.join(COLUMNS)} FROM action_log WHERE seq > :since ORDER BY seq")  # noqa: S608
 
 
-def insert_rows(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+def insert_rows(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
     """Insert complete rows as they are (used when rebuilding an instance)."""
-    conn.executemany(_INSERT, [tuple(row[c] for c in COLUMNS) for row in rows])
+    params = [{c: row[c] for c in COLUMNS} for row in rows]
+    if params:
+        conn.execute(_INSERT, params)
 
 
-def append_raw(conn: sqlite3.Connection, **fields: Any) -> dict[str, Any]:
-    """Append one entry through a raw sqlite3 connection (the caller holds the write transaction)."""
-    last = conn.execute("SELECT seq, entry_hash FROM action_log ORDER BY seq DESC LIMIT 1").fetchone()
+def append_raw(conn: Connection, **fields: Any) -> dict[str, Any]:
+    """Append one entry through a raw connection (the caller holds the instance's write transaction)."""
+    last = conn.execute(_LAST).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     row = new_row(seq, prev, **fields)
     insert_rows(conn, [row])
     return row
 
 
-def read_rows(conn: sqlite3.Connection, since_seq: int = 0) -> list[dict[str, Any]]:
+def read_rows(conn: Connection, since_seq: int = 0) -> list[dict[str, Any]]:
     """Return the stored rows after ``since_seq`` in chain order."""
-    columns = ", ".join(COLUMNS)  # a constant list, not input
-    cursor = conn.execute(f"SELECT {columns} FROM action_log WHERE seq > ? ORDER BY seq", (since_seq,))  # noqa: S608
-    return [dict(zip(COLUMNS, values, strict=True)) for values in cursor]
+    return [dict(zip(COLUMNS, values, strict=True)) for values in conn.execute(_READ, {"since": since_seq})]
 
 
 def verify_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[bool, int | None]:

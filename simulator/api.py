@@ -1,26 +1,28 @@
 """The only surface the platform imports: provision, freeze, reset, destroy, timeline, verify_log, evaluate, tasks.
 
-Every function takes an optional ``root`` (the sandbox folder). Without it the root is, in order: the
-``SANDBOX_ROOT`` of the simulator mounted in the current Flask app (or of the simulator app itself),
-the ``SIMULATOR_SANDBOX_ROOT`` environment variable, and ``instance/sandboxes`` in the project.
+Every function takes an optional ``root``: where the instances live (a sandbox folder of SQLite files, or a
+``storage.Store``, e.g. a PostgreSQL namespace). Without it the store follows the settings of the simulator
+mounted in the current Flask app (or of the simulator app itself), then the environment: ``DATABASE_URL`` on
+PostgreSQL (``SIMULATOR_DATABASE_URL``; mounted, the platform's PostgreSQL database) gives one schema per
+instance in namespace ``SANDBOX_NAMESPACE``; otherwise SQLite files under ``SANDBOX_ROOT``
+(``SIMULATOR_SANDBOX_ROOT``, by default ``instance/sandboxes`` in the project). See ``simulator.storage``.
 Errors are ``simulator.errors.SimulatorError`` subclasses with Polish messages.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator import actionlog, evaluation, sandbox
+from simulator import actionlog, evaluation
 from simulator.content import ContentError
 from simulator.errors import InstanceFrozen, SimulatorError, UnknownInstance
 from simulator.evaluation import CheckOutcome, CriterionResult, EvaluationResult, TaskResult
 from simulator.scenario import load_scenario
+from simulator.storage import Store, store_for
 from simulator.tasks import AnswerField, TaskView
 
 __all__ = [
@@ -66,24 +68,14 @@ class InstanceInfo:
     business_date: str
 
 
-def _root(root: Path | None) -> Path:
-    if root is not None:
-        return Path(root)
-    try:
-        from flask import current_app
-
-        app = current_app._get_current_object()
-    except RuntimeError:  # outside an application context
-        app = None
-    if app is not None:
-        sim = app.extensions.get("simulator")
-        config = sim.config if sim is not None else app.config
-        if config.get("SANDBOX_ROOT"):
-            return Path(config["SANDBOX_ROOT"])
-    return Path(os.environ.get("SIMULATOR_SANDBOX_ROOT") or sandbox.DEFAULT_ROOT)
+Root = Path | str | Store | None
 
 
-def provision(scenario: str, candidate_key: str, seed: int, *, root: Path | None = None) -> InstanceInfo:
+def _store(root: Root) -> Store:
+    return store_for(root)
+
+
+def provision(scenario: str, candidate_key: str, seed: int, *, root: Root = None) -> InstanceInfo:
     """Create an isolated CRM instance of ``scenario`` for one candidate, varied by ``seed``.
 
     Raises ``ContentError`` (located problems) for a missing or invalid scenario file.
@@ -93,7 +85,7 @@ def provision(scenario: str, candidate_key: str, seed: int, *, root: Path | None
     if not candidate_key or len(candidate_key) > 200:
         raise SimulatorError("Podaj identyfikator kandydata (najwyżej 200 znaków).")
     loaded = load_scenario(scenario)
-    created = sandbox.provision(loaded, candidate_key, seed, _root(root))
+    created = _store(root).provision(loaded, candidate_key, seed)
     return InstanceInfo(
         instance_id=created.record.id,
         token=created.token,
@@ -105,56 +97,50 @@ def provision(scenario: str, candidate_key: str, seed: int, *, root: Path | None
     )
 
 
-def freeze(instance_id: str, *, root: Path | None = None) -> datetime:
+def freeze(instance_id: str, *, root: Root = None) -> datetime:
     """Make an instance read-only (idempotent); return when it was frozen."""
-    return sandbox.freeze(_root(root), instance_id)
+    return _store(root).freeze(instance_id)
 
 
-def reset(instance_id: str, *, actor: str, reason: str, root: Path | None = None) -> None:
+def reset(instance_id: str, *, actor: str, reason: str, root: Root = None) -> None:
     """Bring an instance back to its start state; the log keeps everything and records who did it and why."""
     if not (actor or "").strip():
         raise SimulatorError("Podaj, kto przywraca instancję do stanu początkowego.")
-    sandbox.reset(_root(root), instance_id, actor=actor.strip(), reason=reason)
+    _store(root).reset(instance_id, actor=actor.strip(), reason=reason)
 
 
-def destroy(instance_id: str, *, root: Path | None = None) -> None:
-    """Delete an instance and its database; its tokens stop working at once."""
-    from simulator.crm.db import forget
-
-    resolved = _root(root)
-    sandbox.destroy(resolved, instance_id)
-    forget(sandbox.instance_path(resolved, instance_id))
+def destroy(instance_id: str, *, root: Root = None) -> None:
+    """Delete an instance and its database (file or schema); its tokens stop working at once."""
+    _store(root).destroy(instance_id)
 
 
-def timeline(instance_id: str, since_seq: int = 0, *, root: Path | None = None) -> list[dict[str, Any]]:
+def timeline(instance_id: str, since_seq: int = 0, *, root: Root = None) -> list[dict[str, Any]]:
     """Return the instance's action log after ``since_seq`` (for live watching and replay), oldest first."""
-    with closing(sandbox.open_instance(_root(root), instance_id)) as conn:
-        rows = actionlog.read_rows(conn, since_seq)
+    rows = _store(root).timeline(instance_id, since_seq)
     for row in rows:
         for name in ("before", "after", "details"):
             row[name] = json.loads(row[name])
     return rows
 
 
-def verify_log(instance_id: str, *, root: Path | None = None) -> tuple[bool, int | None]:
+def verify_log(instance_id: str, *, root: Root = None) -> tuple[bool, int | None]:
     """Check the instance's hash chain; return (True, None) or (False, seq of the first broken entry)."""
-    with closing(sandbox.open_instance(_root(root), instance_id)) as conn:
-        return actionlog.verify_rows(actionlog.read_rows(conn))
+    return actionlog.verify_rows(_store(root).timeline(instance_id))
 
 
-def evaluate(instance_id: str, *, root: Path | None = None) -> EvaluationResult:
+def evaluate(instance_id: str, *, root: Root = None) -> EvaluationResult:
     """Evaluate every check of every task of an instance (read-only; works on frozen instances).
 
     The result lists, per task, each check with its points, both messages, what it found and the action-log
     entries behind it, and aggregates points per criterion with the critical checks that failed. Nothing is
     written to the instance (not even a log entry), so evaluation can be repeated and gives the same result.
     """
-    return evaluation.evaluate(_root(root), instance_id)
+    return evaluation.evaluate(_store(root), instance_id)
 
 
-def tasks(instance_id: str, *, root: Path | None = None) -> list[TaskView]:
+def tasks(instance_id: str, *, root: Root = None) -> list[TaskView]:
     """Return the instance's tasks: rendered Polish instructions, time guide, criteria and answer fields."""
-    return evaluation.task_list(_root(root), instance_id)
+    return evaluation.task_list(_store(root), instance_id)
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,29 @@
 """Evaluate the checks of every task of one instance (read-only) and aggregate points per task and criterion.
 
 Evaluation never writes to the instance, not even a log entry: it is a pure function of the instance's state,
-so evaluating a frozen instance twice gives the same result and leaves its file and hash chain untouched.
+so evaluating a frozen instance twice gives the same result and leaves its data and hash chain untouched. It
+reads through the store's read-only connection: ``query_only`` on a SQLite file, a ``READ ONLY`` transaction on
+a PostgreSQL schema.
 The platform records when and by whom an evaluation was made in its own audit log.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
-from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from simulator import checks, sandbox, tasks
+from sqlalchemy import Connection, text
+
+from simulator import checks, tasks
 from simulator.checks import CheckResult
 from simulator.checks import vocabulary as voc
 from simulator.checks.snapshot import Snapshot
 from simulator.scenario import Scenario
+from simulator.storage import Store, store_for
 
 log = logging.getLogger(__name__)
 
@@ -101,24 +104,18 @@ class EvaluationResult:
         return data
 
 
-def open_read_only(path: Path) -> sqlite3.Connection:
-    """Open an instance file for reading only (``query_only``: any write raises)."""
-    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout=10000")
-    conn.execute("PRAGMA query_only=ON")
-    return conn
-
-
-def instance_scenario(root: Path, instance_id: str) -> Scenario:
+def instance_scenario(root: Path | Store, instance_id: str) -> Scenario:
     """Return the scenario exactly as the instance's template was built from it."""
-    record = sandbox.get_record(root, instance_id)
-    return sandbox.template_scenario(root / "templates" / record.template)
+    return store_for(root).instance_scenario(instance_id)
 
 
-def snapshot_for(conn: sqlite3.Connection, scenario: Scenario, task: dict[str, Any] | None = None) -> Snapshot:
+_BUSINESS_DATE = text("SELECT key, value FROM instance_meta WHERE key = 'business_date'")
+
+
+def snapshot_for(conn: Connection, scenario: Scenario, task: dict[str, Any] | None = None) -> Snapshot:
     """Build the snapshot the checks of ``task`` read (shared rows; the task's variables and answers)."""
     variables, max_ids = tasks.stored(conn, scenario)
-    meta = dict(conn.execute("SELECT key, value FROM instance_meta WHERE key = 'business_date'"))
+    meta = dict(conn.execute(_BUSINESS_DATE).tuples().all())
     snap = Snapshot(
         conn=conn,
         seed_ids=voc.seed_ids(scenario.data),
@@ -192,11 +189,12 @@ def evaluate_task(snap: Snapshot, task: dict[str, Any]) -> TaskResult:
     )
 
 
-def evaluate(root: Path, instance_id: str) -> EvaluationResult:
+def evaluate(root: Path | Store, instance_id: str) -> EvaluationResult:
     """Evaluate every task of an instance without writing to it."""
     started = time.perf_counter()
-    scenario = instance_scenario(root, instance_id)
-    with closing(open_read_only(sandbox.instance_path(root, instance_id))) as conn:
+    store = store_for(root)
+    scenario = store.instance_scenario(instance_id)
+    with store.connect(instance_id) as conn:
         snap = snapshot_for(conn, scenario)
         results = [evaluate_task(snap, task) for task in scenario.tasks]
     criteria: dict[str, CriterionResult] = {}
@@ -224,8 +222,9 @@ def evaluate(root: Path, instance_id: str) -> EvaluationResult:
     )
 
 
-def task_list(root: Path, instance_id: str) -> list[tasks.TaskView]:
+def task_list(root: Path | Store, instance_id: str) -> list[tasks.TaskView]:
     """Return the instance's tasks with rendered instructions and saved answers."""
-    scenario = instance_scenario(root, instance_id)
-    with closing(open_read_only(sandbox.instance_path(root, instance_id))) as conn:
+    store = store_for(root)
+    scenario = store.instance_scenario(instance_id)
+    with store.connect(instance_id) as conn:
         return tasks.task_views(conn, scenario)

@@ -13,14 +13,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from flask import Blueprint, current_app, redirect, render_template, request
 from flask_wtf import FlaskForm
 
-from simulator import api, registry, sandbox
+from simulator import api
 from simulator.registry import InstanceRecord
 from simulator.scenario import load_scenario
+from simulator.storage import Store, store_for
 
 PREFIX = "cwiczenia:"
 DEFAULTS = {
@@ -54,18 +54,17 @@ def _client_digest() -> str:
     return hashlib.sha256(f"{current_app.config['SECRET_KEY']}:{address}".encode()).hexdigest()[:16]
 
 
-def _root() -> Path:
-    return Path(current_app.config["SANDBOX_ROOT"])
+def _store() -> Store:
+    return store_for(current_app.config)
 
 
-def live_practice(root: Path, now: datetime, lifetime_minutes: int) -> list[InstanceRecord]:
+def live_practice(store: Store, now: datetime, lifetime_minutes: int) -> list[InstanceRecord]:
     """Delete expired practice instances; return the practice instances still alive."""
-    with registry.connect(root) as conn:
-        records = [r for r in registry.all_records(conn) if is_practice(r)]
+    records = [r for r in store.records() if is_practice(r)]
     alive = []
     for record in records:
         if expired(record, now, lifetime_minutes):
-            api.destroy(record.id, root=root)
+            api.destroy(record.id, root=store)
         else:
             alive.append(record)
     return alive
@@ -98,7 +97,7 @@ def _page(form: OpenForm, alive: int, message: str | None = None, status: int = 
 @bp.get("/")
 def index():
     now = datetime.now(UTC)
-    alive = live_practice(_root(), now, current_app.config["PRACTICE_LIFETIME_MINUTES"])
+    alive = live_practice(_store(), now, current_app.config["PRACTICE_LIFETIME_MINUTES"])
     return _page(OpenForm(), len(alive))
 
 
@@ -107,8 +106,8 @@ def open_instance():
     config = current_app.config
     form = OpenForm()
     now = datetime.now(UTC)
-    root = _root()
-    alive = live_practice(root, now, config["PRACTICE_LIFETIME_MINUTES"])
+    store = _store()
+    alive = live_practice(store, now, config["PRACTICE_LIFETIME_MINUTES"])
     if not form.validate_on_submit():
         return _page(form, len(alive), "Formularz wygasł. Odśwież stronę i spróbuj ponownie.", 400)
     client = _client_digest()
@@ -123,7 +122,7 @@ def open_instance():
     if len(alive) >= config["PRACTICE_MAX_INSTANCES"]:
         message = "Wszystkie miejsca do ćwiczeń są zajęte. Spróbuj ponownie za kilka minut."
         return _page(form, len(alive), message, 429)  # a limit reached, not a server fault
-    created = sandbox.provision(_scenario(), f"{PREFIX}{client}:{secrets.token_hex(4)}", secrets.randbelow(2**31), root)
+    created = store.provision(_scenario(), f"{PREFIX}{client}:{secrets.token_hex(4)}", secrets.randbelow(2**31))
     return redirect(f"{request.script_root}/i/{created.token}/")
 
 

@@ -74,6 +74,8 @@ def _record(row: tuple) -> InstanceRecord:
     )
 
 
+from_row = _record  # the PostgreSQL registry stores the same columns and reads them the same way
+
 _local = threading.local()
 _MAX_OPEN = 8  # registries kept open per thread (one in production; tests use many roots)
 

@@ -1,4 +1,4 @@
-"""One isolated SQLite database per candidate instance, copied from a template built once per scenario.
+"""The file store (the default backend): one SQLite database per candidate instance, copied from a template.
 
 Layout under the sandbox root (``<instance folder>/sandboxes`` by default)::
 
@@ -6,6 +6,11 @@ Layout under the sandbox root (``<instance folder>/sandboxes`` by default)::
     templates/<scenario>-<digest>.sqlite3  the seeded database of one scenario version (and the schema)
     templates/<scenario>-<digest>.yaml     the exact scenario text it was built from (used by reset)
     <instance id>.sqlite3                  one candidate's CRM
+
+``FileStore`` wraps these functions in the ``storage.Store`` contract; with ``DATABASE_URL`` on PostgreSQL
+``store_for`` returns the schema store (``simulator.pgstore``) instead. Raw work on an instance file goes
+through a SQLAlchemy ``Connection`` (``file_connection``), so variations, task set-up and the log run the same
+Core statements on both backends.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ import os
 import secrets
 import shutil
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -29,14 +37,14 @@ from sqlalchemy.schema import CreateTable
 from simulator import actionlog, registry, tasks
 from simulator.crm import models  # noqa: F401  (every table registered on the metadata)
 from simulator.crm.base import Base
-from simulator.errors import InstanceFrozen, SimulatorError, UnknownInstance
+from simulator.errors import SimulatorError, UnknownInstance
 from simulator.registry import InstanceRecord
 from simulator.scenario import Scenario, parse_scenario
 from simulator.seed import seed_scenario
+from simulator.storage import DEFAULT_ROOT, PROJECT_ROOT, Store, provisioned_entry, store_for
 from simulator.variations import apply_variations
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ROOT = PROJECT_ROOT / "instance" / "sandboxes"
+__all__ = ["DEFAULT_ROOT", "PROJECT_ROOT", "FileStore", "Provisioned", "store_for"]
 TEMPLATE_FORMAT = "1"  # bump when the seeding code changes meaning, so cached templates are rebuilt
 SIDE_FILES = ("-wal", "-shm", "-journal")
 _schema_digest: str | None = None
@@ -103,12 +111,59 @@ def instance_path(root: Path, instance_id: str) -> Path:
     return root / f"{instance_id}.sqlite3"
 
 
-def _initialise(conn: sqlite3.Connection, scenario: Scenario, seed: int, instance_id: str, now: datetime) -> None:
+_opening: ContextVar[tuple[str, tuple[tuple[str, tuple], ...]]] = ContextVar("sandbox_file")
+
+
+def _open_file() -> sqlite3.Connection:
+    path, setup = _opening.get()
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    for statement, params in setup:
+        conn.execute(statement, params)
+    return conn
+
+
+# One engine for every instance file: the file and its PRAGMAs come with each connect (no pooling, as in
+# crm.db: a reset or destroy in another worker must never meet a stale handle).
+_files = create_engine("sqlite://", creator=_open_file, poolclass=NullPool)
+
+
+@event.listens_for(_files, "begin")
+def _begin(conn: Connection) -> None:
+    conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN IMMEDIATE"))
+
+
+@contextmanager
+def file_connection(
+    path: Path, *setup: str | tuple[str, tuple], begin: str = "BEGIN IMMEDIATE"
+) -> Iterator[Connection]:
+    """Open an instance file as a SQLAlchemy connection: ``setup`` runs first, each transaction opens with ``begin``.
+
+    The block does not commit by itself; leaving it without ``conn.commit()`` rolls back.
+    """
+    steps = tuple((s, ()) if isinstance(s, str) else s for s in setup)
+    token = _opening.set((str(path), steps))
+    try:
+        conn = _files.connect()
+    finally:
+        _opening.reset(token)
+    with conn:
+        conn.execution_options(sqlite_begin=begin)
+        yield conn
+
+
+_SET_META = text("UPDATE instance_meta SET value = :value WHERE key = :key")
+
+
+def _initialise(conn: Connection, scenario: Scenario, seed: int, instance_id: str, now: datetime) -> None:
     """Turn a fresh template copy into an instance: variations, settings and the first log entry."""
     apply_variations(conn, scenario, seed)
-    conn.executemany(
-        "UPDATE instance_meta SET value = ? WHERE key = ?",
-        [(instance_id, "instance_id"), (str(seed), "seed"), (scenario.business_date.isoformat(), "business_date")],
+    conn.execute(
+        _SET_META,
+        [
+            {"value": instance_id, "key": "instance_id"},
+            {"value": str(seed), "key": "seed"},
+            {"value": scenario.business_date.isoformat(), "key": "business_date"},
+        ],
     )
     tasks.initialise(conn, scenario)
 
@@ -130,22 +185,11 @@ def provision(scenario: Scenario, candidate_key: str, seed: int, root: Path) -> 
     path = instance_path(root, instance_id)
     shutil.copyfile(template, path)
     try:
-        with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-            # a fresh copy nobody else sees yet: a crash here leaves an unregistered file, never a broken instance
-            conn.execute("PRAGMA journal_mode=MEMORY")
-            conn.execute("PRAGMA synchronous=OFF")
-            conn.execute("BEGIN")
+        # a fresh copy nobody else sees yet: a crash here leaves an unregistered file, never a broken instance
+        with file_connection(path, "PRAGMA journal_mode=MEMORY", "PRAGMA synchronous=OFF", begin="BEGIN") as conn:
             _initialise(conn, scenario, seed, instance_id, now)
-            actionlog.append_raw(
-                conn,
-                actor=actionlog.SYSTEM,
-                action="instance.provisioned",
-                now=now,
-                entity_type="instance",
-                summary=f"Utworzono instancję scenariusza „{scenario.title}” (ziarno {seed})",
-                details={"scenario": scenario.id, "seed": seed, "business_date": scenario.business_date},
-            )
-            conn.execute("COMMIT")
+            actionlog.append_raw(conn, now=now, **provisioned_entry(scenario, seed))
+            conn.commit()
         record = InstanceRecord(
             id=instance_id,
             scenario=scenario.id,
@@ -174,79 +218,6 @@ def get_record(root: Path, instance_id: str) -> InstanceRecord:
     return record
 
 
-def open_instance(root: Path, instance_id: str) -> sqlite3.Connection:
-    """Open an existing instance's database with a raw connection (autocommit; the caller closes it)."""
-    get_record(root, instance_id)
-    conn = sqlite3.connect(instance_path(root, instance_id), timeout=10, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout=10000")
-    return conn
-
-
-def append_system_entry(root: Path, instance_id: str, **fields) -> dict:
-    """Append a system entry to an instance's log in its own write transaction."""
-    with closing(open_instance(root, instance_id)) as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        row = actionlog.append_raw(conn, now=datetime.now(UTC), **fields)
-        conn.execute("COMMIT")
-    return row
-
-
-def freeze(root: Path, instance_id: str) -> datetime:
-    """Make an instance read-only from now on (idempotent); return the moment it was frozen."""
-    record = get_record(root, instance_id)
-    if record.frozen_at is not None:
-        return record.frozen_at
-    now = datetime.now(UTC)
-    with registry.connect(root) as reg:
-        registry.mark_frozen(reg, instance_id, now)
-    append_system_entry(
-        root,
-        instance_id,
-        actor=actionlog.SYSTEM,
-        action="instance.frozen",
-        entity_type="instance",
-        summary="Instancja zamrożona: od teraz tylko do odczytu",
-    )
-    return now
-
-
-def reset(root: Path, instance_id: str, *, actor: str, reason: str) -> None:
-    """Bring an instance back to its start state in one transaction; the action log is kept and extended."""
-    if not (reason or "").strip():
-        raise SimulatorError("Podaj powód przywrócenia instancji do stanu początkowego.")
-    record = get_record(root, instance_id)
-    if record.frozen:
-        raise InstanceFrozen(instance_id)
-    template = root / "templates" / record.template
-    scenario = template_scenario(template)
-    now = datetime.now(UTC)
-    with closing(open_instance(root, instance_id)) as conn:
-        conn.execute("ATTACH DATABASE ? AS template", (str(template),))
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            tables = [t.name for t in Base.metadata.sorted_tables if t.name != "action_log"]
-            for name in reversed(tables):
-                conn.execute(f'DELETE FROM main."{name}"')  # noqa: S608  (names from our own metadata)
-            for name in tables:
-                conn.execute(f'INSERT INTO main."{name}" SELECT * FROM template."{name}"')  # noqa: S608
-            _initialise(conn, scenario, record.seed, instance_id, now)
-            actionlog.append_raw(
-                conn,
-                actor=actionlog.Actor("system", actor),
-                action="instance.reset",
-                now=now,
-                entity_type="instance",
-                summary=f"Przywrócono stan początkowy instancji (powód: {reason.strip()})",
-                details={"reason": reason.strip(), "requested_by": actor},
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.execute("DETACH DATABASE template")
-
-
 def destroy(root: Path, instance_id: str) -> None:
     """Delete an instance: its tokens stop working and its database file is removed."""
     get_record(root, instance_id)
@@ -263,3 +234,78 @@ def find_by_token(root: Path, token: str) -> tuple[InstanceRecord, str] | None:
         return None
     with registry.connect(root) as reg:
         return registry.find_by_token(reg, token)
+
+
+class FileStore(Store):
+    """Instances as SQLite files under one sandbox folder (the default backend)."""
+
+    kind = "sqlite"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"FileStore({str(self.root)!r})"
+
+    def build_template(self, scenario: Scenario) -> str:
+        return build_template(scenario, self.root).name
+
+    def template_scenario(self, template: str) -> Scenario:
+        return template_scenario(self.root / "templates" / template)
+
+    def get(self, instance_id: str) -> InstanceRecord | None:
+        if not (self.root / registry.REGISTRY_FILE).exists():
+            return None
+        with registry.connect(self.root) as reg:
+            return registry.get(reg, instance_id)
+
+    def find_by_token(self, token: str) -> tuple[InstanceRecord, str] | None:
+        return find_by_token(self.root, token)
+
+    def records(self) -> list[InstanceRecord]:
+        with registry.connect(self.root) as reg:
+            return registry.all_records(reg)
+
+    def mark_frozen(self, instance_id: str, when: datetime) -> None:
+        with registry.connect(self.root) as reg:
+            registry.mark_frozen(reg, instance_id, when)
+
+    def provision(self, scenario: Scenario, candidate_key: str, seed: int) -> Provisioned:
+        return provision(scenario, candidate_key, seed, self.root)
+
+    def restore(self, record: InstanceRecord, scenario: Scenario, now: datetime, entry: dict[str, Any]) -> None:
+        template = self.root / "templates" / record.template
+        attach = ("ATTACH DATABASE ? AS template", (str(template),))
+        with file_connection(instance_path(self.root, record.id), "PRAGMA busy_timeout=10000", attach) as conn:
+            tables = [t.name for t in Base.metadata.sorted_tables if t.name != "action_log"]
+            for name in reversed(tables):
+                conn.exec_driver_sql(f'DELETE FROM main."{name}"')  # noqa: S608  (names from our own metadata)
+            for name in tables:
+                conn.exec_driver_sql(f'INSERT INTO main."{name}" SELECT * FROM template."{name}"')  # noqa: S608
+            _initialise(conn, scenario, record.seed, record.id, now)
+            actionlog.append_raw(conn, now=now, **entry)
+            conn.commit()
+
+    def destroy(self, instance_id: str) -> None:
+        from simulator.crm.db import forget
+
+        destroy(self.root, instance_id)
+        forget(instance_path(self.root, instance_id))
+
+    def exists(self, instance_id: str) -> bool:
+        return instance_path(self.root, instance_id).exists()
+
+    @contextmanager
+    def connect(self, instance_id: str, *, write: bool = False) -> Iterator[Connection]:
+        self.get_record(instance_id)
+        setup = ("PRAGMA busy_timeout=10000",) if write else ("PRAGMA busy_timeout=10000", "PRAGMA query_only=ON")
+        path = instance_path(self.root, instance_id)
+        with file_connection(path, *setup, begin="BEGIN IMMEDIATE" if write else "BEGIN") as conn:
+            yield conn
+            if write:
+                conn.commit()
+
+    def open_session(self, instance_id: str) -> Session:
+        from simulator.crm.db import open_session
+
+        return open_session(instance_path(self.root, instance_id))

@@ -11,15 +11,15 @@ solve can create an offer template.
 from __future__ import annotations
 
 import re
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator import checks, evaluation, sandbox
+from simulator import checks, evaluation
 from simulator.checks.snapshot import plain
 from simulator.scenario import Scenario
 from simulator.scenario_tasks import PLACEHOLDER, offer_tag
+from simulator.storage import Store, store_for
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -57,10 +57,10 @@ def _substitute(text: str, saved: dict[str, str], snap, scenario: Scenario) -> s
     return PLACEHOLDER.sub(one, text)
 
 
-def expected_answer(root: Path, instance_id: str, scenario: Scenario, task: dict[str, Any], answer: str) -> str:
+def expected_answer(root: Path | Store, instance_id: str, scenario: Scenario, task: dict[str, Any], answer: str) -> str:
     """Return the text a perfect candidate types for ``answer``: the value its check computes right now."""
     kind = checks.get_type("answer_equals")
-    with closing(evaluation.open_read_only(sandbox.instance_path(root, instance_id))) as conn:
+    with store_for(root).connect(instance_id) as conn:
         snap = evaluation.snapshot_for(conn, scenario, task)
         for check in task["checks"]:
             if check["type"] == "answer_equals" and check["params"]["answer"] == answer:
@@ -70,7 +70,7 @@ def expected_answer(root: Path, instance_id: str, scenario: Scenario, task: dict
 
 
 def run_solve(
-    client, token: str, root: Path, instance_id: str, task: dict[str, Any], *, prefix: str = ""
+    client, token: str, root: Path | Store, instance_id: str, task: dict[str, Any], *, prefix: str = ""
 ) -> list[StepResult]:
     """Drive the task's solve steps through ``client``; raise ``SolveError`` at the first unexpected answer."""
     scenario = evaluation.instance_scenario(root, instance_id)
@@ -85,7 +85,7 @@ def run_solve(
             value = expected_answer(root, instance_id, scenario, task, step["answer"])
             method, path, data, expect = "POST", "zadania", {"task": task["key"], step["answer"]: value}, 302
         else:
-            with closing(evaluation.open_read_only(sandbox.instance_path(root, instance_id))) as conn:
+            with store_for(root).connect(instance_id) as conn:
                 snap = evaluation.snapshot_for(conn, scenario, task)
                 path = _substitute(step["path"], saved, snap, scenario)
                 data = {

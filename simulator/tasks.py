@@ -3,20 +3,22 @@
 When an instance is provisioned (or reset) its task variables are read from the fresh, seed-varied data and
 stored in ``instance_meta`` (``task_variables``), together with the highest id of every entity in the start
 state (``seed_max_ids``, which tells records the candidate added from seeded ones). Instructions therefore
-always show the start values, whatever the candidate later edits.
+always show the start values, whatever the candidate later edits. Every function takes a SQLAlchemy
+``Connection`` on the instance (a SQLite file or a PostgreSQL schema) and runs the same Core statements.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_decimal
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
 
 from simulator.checks import vocabulary as voc
 from simulator.checks.snapshot import convert, plain
@@ -51,20 +53,22 @@ class TaskView:
     answers: list[AnswerField] = field(default_factory=list)
 
 
-def _read_field(conn: sqlite3.Connection, entity: str, record_id: int, path: str) -> tuple[Any, str]:
+def _read_field(conn: Connection, entity: str, record_id: int, path: str) -> tuple[Any, str]:
     fields, _ = voc.resolve_path(entity, path)
     current_entity, current_id = entity, record_id
     for f in fields[:-1]:
-        row = conn.execute(f"SELECT {f.sql} FROM {voc.table(current_entity)} WHERE id = ?", (current_id,)).fetchone()  # noqa: S608
+        query = text(f"SELECT {f.sql} FROM {voc.table(current_entity)} WHERE id = :id")  # noqa: S608
+        row = conn.execute(query, {"id": current_id}).first()
         if row is None or row[0] is None:
             return None, fields[-1].kind
         current_entity, current_id = f.ref, row[0]
     last = fields[-1]
-    row = conn.execute(f"SELECT {last.sql} FROM {voc.table(current_entity)} WHERE id = ?", (current_id,)).fetchone()  # noqa: S608
+    query = text(f"SELECT {last.sql} FROM {voc.table(current_entity)} WHERE id = :id")  # noqa: S608
+    row = conn.execute(query, {"id": current_id}).first()
     return (convert(last.kind, row[0]) if row else None), last.kind
 
 
-def _variable(conn: sqlite3.Connection, ids: dict[str, dict[str, int]], spec: dict[str, Any]) -> dict[str, Any]:
+def _variable(conn: Connection, ids: dict[str, dict[str, int]], spec: dict[str, Any]) -> dict[str, Any]:
     """Read one variable: a field of a seeded record, or the sum of it over several records, times a factor."""
     keys = spec["key"] if isinstance(spec["key"], list) else [spec["key"]]
     found = []
@@ -80,7 +84,7 @@ def _variable(conn: sqlite3.Connection, ids: dict[str, dict[str, int]], spec: di
     return {"value": plain(value), "kind": kind}
 
 
-def compute_variables(conn: sqlite3.Connection, scenario: Scenario) -> dict[str, dict[str, dict[str, Any]]]:
+def compute_variables(conn: Connection, scenario: Scenario) -> dict[str, dict[str, dict[str, Any]]]:
     """Return task key → variable → {value, kind} read from the instance's current data."""
     ids = voc.seed_ids(scenario.data)
     found: dict[str, dict[str, dict[str, Any]]] = {}
@@ -92,7 +96,7 @@ def compute_variables(conn: sqlite3.Connection, scenario: Scenario) -> dict[str,
     return found
 
 
-def seed_max_ids(conn: sqlite3.Connection) -> dict[str, int]:
+def seed_max_ids(conn: Connection) -> dict[str, int]:
     """Return the highest id of every entity (the start state: larger ids were added by the candidate)."""
     parts = [
         f"SELECT '{entity}', coalesce(max(id), 0) FROM {voc.table(entity)}"  # noqa: S608  (our own vocabulary)
@@ -100,32 +104,38 @@ def seed_max_ids(conn: sqlite3.Connection) -> dict[str, int]:
         if "id" in voc.FIELDS[entity]
     ]
     query = " UNION ALL ".join(parts)  # one query: provisioning stays close to a file copy
-    return dict(conn.execute(query).fetchall())
+    return dict(conn.execute(text(query)).tuples().all())
 
 
-def initialise(conn: sqlite3.Connection, scenario: Scenario) -> None:
+def initialise(conn: Connection, scenario: Scenario) -> None:
     """Store the task variables and the start-state ids of a fresh (or reset) instance in its settings."""
-    for key, value in ((VARIABLES_KEY, compute_variables(conn, scenario)), (SEED_MAX_KEY, seed_max_ids(conn))):
-        conn.execute(
-            "INSERT OR REPLACE INTO instance_meta (key, value) VALUES (?, ?)",
-            (key, json.dumps(value, ensure_ascii=False, sort_keys=True)),
-        )
+    values = {VARIABLES_KEY: compute_variables(conn, scenario), SEED_MAX_KEY: seed_max_ids(conn)}
+    conn.execute(_FORGET_META, {"variables": VARIABLES_KEY, "max_ids": SEED_MAX_KEY})
+    conn.execute(
+        _WRITE_META,
+        [{"key": key, "value": json.dumps(value, ensure_ascii=False, sort_keys=True)} for key, value in values.items()],
+    )
 
 
-def stored(conn: sqlite3.Connection, scenario: Scenario) -> tuple[dict, dict[str, int]]:
+_FORGET_META = text("DELETE FROM instance_meta WHERE key IN (:variables, :max_ids)")
+_WRITE_META = text("INSERT INTO instance_meta (key, value) VALUES (:key, :value)")
+_READ_META = text("SELECT key, value FROM instance_meta WHERE key IN (:variables, :max_ids)")
+
+
+def stored(conn: Connection, scenario: Scenario) -> tuple[dict, dict[str, int]]:
     """Return (task variables, start-state ids) of an instance; computed now for instances made before tasks."""
-    meta = dict(conn.execute("SELECT key, value FROM instance_meta WHERE key IN (?, ?)", (VARIABLES_KEY, SEED_MAX_KEY)))
+    meta = dict(conn.execute(_READ_META, {"variables": VARIABLES_KEY, "max_ids": SEED_MAX_KEY}).tuples().all())
     variables = json.loads(meta[VARIABLES_KEY]) if VARIABLES_KEY in meta else compute_variables(conn, scenario)
     max_ids = json.loads(meta[SEED_MAX_KEY]) if SEED_MAX_KEY in meta else {}
     return variables, max_ids
 
 
-def saved_answers(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
+def saved_answers(conn: Connection) -> dict[str, dict[str, str]]:
     """Return task key → answer key → the value the candidate saved."""
     found: dict[str, dict[str, str]] = {}
     try:
-        rows = conn.execute("SELECT task_key, answer_key, value FROM task_answer ORDER BY id").fetchall()
-    except sqlite3.OperationalError:  # an instance built before the task panel existed
+        rows = conn.execute(text("SELECT task_key, answer_key, value FROM task_answer ORDER BY id")).all()
+    except OperationalError:  # a SQLite instance built before the task panel existed
         return found
     for task_key, answer_key, value in rows:
         found.setdefault(task_key, {})[answer_key] = value
@@ -153,7 +163,7 @@ def render_instructions(text: str, variables: dict[str, dict[str, Any]]) -> str:
     return PLACEHOLDER.sub(one, text)
 
 
-def task_views(conn: sqlite3.Connection, scenario: Scenario) -> list[TaskView]:
+def task_views(conn: Connection, scenario: Scenario) -> list[TaskView]:
     """Return every task of the scenario as the candidate sees it in this instance."""
     variables, _ = stored(conn, scenario)
     answers = saved_answers(conn)

@@ -2,16 +2,18 @@
 
 The same scenario and seed always give the same instance; different seeds give candidates sitting side
 by side different numbers and names, so copying a neighbour's answer does not work. The rules come from
-the scenario's ``variations`` section; targets are a closed list mapped to columns here.
+the scenario's ``variations`` section; targets are a closed list mapped to columns here. The statements are
+SQLAlchemy Core with named parameters, so they run on a SQLite instance file and a PostgreSQL schema alike.
 """
 
 from __future__ import annotations
 
 import random
-import sqlite3
 import unicodedata
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Connection, Date, bindparam, text
 
 from simulator.scenario import Scenario
 
@@ -28,7 +30,7 @@ def rng_for(scenario_id: str, seed: int) -> random.Random:
     return random.Random(f"{scenario_id}:{seed}")  # noqa: S311
 
 
-def apply_variations(conn: sqlite3.Connection, scenario: Scenario, seed: int) -> None:
+def apply_variations(conn: Connection, scenario: Scenario, seed: int) -> None:
     """Vary amounts, dates and person names of a fresh copy of the template in place."""
     rules = scenario.variations
     rng = rng_for(scenario.id, seed)
@@ -44,23 +46,27 @@ def apply_variations(conn: sqlite3.Connection, scenario: Scenario, seed: int) ->
 
 def _vary_amounts(conn, rng, table: str, column: str, *, spread: int, round_to: float) -> None:
     step = int((Decimal(str(round_to)) * 100).to_integral_value(rounding=ROUND_HALF_UP)) or 1
-    rows = conn.execute(f"SELECT id, {column} FROM {table} ORDER BY id").fetchall()  # noqa: S608  (fixed names)
+    rows = conn.execute(text(f"SELECT id, {column} FROM {table} ORDER BY id")).all()  # noqa: S608  (fixed names)
     updates = []
     for row_id, grosze in rows:
         factor = 1 + rng.uniform(-spread, spread) / 100
         varied = round(grosze * factor / step) * step
-        updates.append((max(varied, step) if grosze else 0, row_id))
-    conn.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?", updates)  # noqa: S608
+        updates.append({"value": max(varied, step) if grosze else 0, "id": row_id})
+    if updates:
+        conn.execute(text(f"UPDATE {table} SET {column} = :value WHERE id = :id"), updates)  # noqa: S608
 
 
 def _shift_dates(conn, rng, table: str, column: str, days: int) -> None:
-    rows = conn.execute(f"SELECT id, {column} FROM {table} ORDER BY id").fetchall()  # noqa: S608
+    rows = conn.execute(text(f"SELECT id, {column} FROM {table} ORDER BY id")).all()  # noqa: S608
     updates = []
     for row_id, value in rows:
         shift = rng.randint(-days, days)
-        if value:
-            updates.append(((date.fromisoformat(value) + timedelta(days=shift)).isoformat(), row_id))
-    conn.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?", updates)  # noqa: S608
+        if value:  # ISO text in a SQLite file, a date in PostgreSQL
+            day = value if isinstance(value, date) else date.fromisoformat(value)
+            updates.append({"value": day + timedelta(days=shift), "id": row_id})
+    if updates:
+        update = text(f"UPDATE {table} SET {column} = :value WHERE id = :id")  # noqa: S608
+        conn.execute(update.bindparams(bindparam("value", type_=Date)), updates)
 
 
 def ascii_fold(text: str) -> str:
@@ -87,5 +93,8 @@ def _rename_contacts(conn, rng, scenario: Scenario, pools: dict) -> None:
                 email = f"{ascii_fold(first)}.{ascii_fold(last)}@{email.rsplit('@', 1)[1].lower()}"
             elif email:
                 email = email.strip().lower()
-            updates.append((first, last, email, contact_id))
-        conn.executemany("UPDATE contact SET first_name = ?, last_name = ?, email = ? WHERE id = ?", updates)
+            updates.append({"first": first, "last": last, "email": email, "id": contact_id})
+        conn.execute(_RENAME, updates)
+
+
+_RENAME = text("UPDATE contact SET first_name = :first, last_name = :last, email = :email WHERE id = :id")

@@ -5,14 +5,20 @@ Environment:
 - ``EXAMPLATFORM_REQUIRE_POSTGRES=1``: a missing or unreachable PostgreSQL is an error, not a quiet SQLite run.
 - ``EXAMPLATFORM_REQUIRE_BROWSER=1``: a missing Chromium fails the browser tests instead of skipping them.
 - ``CI=true``: any skipped test fails the run.
+
+On PostgreSQL the simulator's instances are schemas of the same database (as in production): every test gets
+a sandbox namespace of its own (``SIMULATOR_SANDBOX_NAMESPACE``) whose instances are dropped after it, and the
+run drops the template schemas it built and the simulator's registry at its end.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -99,10 +105,58 @@ def database_uri(database_template, tmp_path) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(scope="session")
+def sim_database_url() -> Iterator[str | None]:
+    """The PostgreSQL URL the simulator's sandboxes use in this run (None: SQLite files in each test's folder)."""
+    url = _postgres_url()
+    if not url:
+        yield None
+        return
+    from simulator import pgstore
+    from simulator.storage import normalise_url
+
+    url = normalise_url(url)
+    yield url
+    pgstore.cleanup(url)  # the templates this run built, and the registry when nothing else is left in it
+    pgstore.dispose_all()
+
+
+@contextmanager
+def postgres_sandboxes(url: str) -> Iterator:
+    """Give a test a PostgreSQL sandbox namespace of its own; drop every instance made in it afterwards."""
+    from simulator.pgstore import PostgresStore
+
+    store = PostgresStore(url, f"test-{secrets.token_hex(6)}")
+    try:
+        yield store
+    finally:
+        store.purge()
+
+
+def sandbox_settings(root, *, platform: bool = False) -> dict:
+    """Return the settings that point a sim app (or, ``platform``, the platform) at a folder or a store."""
+    from simulator.storage import Store
+
+    prefix = "SIMULATOR_" if platform else ""
+    if isinstance(root, Store):
+        return {f"{prefix}DATABASE_URL": root.url, f"{prefix}SANDBOX_NAMESPACE": root.namespace}
+    return {f"{prefix}SANDBOX_ROOT": str(root)}
+
+
 @pytest.fixture
-def app_config(database_uri) -> dict:
+def sim_namespace(sim_database_url) -> Iterator[dict]:
+    """The platform's simulator settings on PostgreSQL: a namespace of this test's own (nothing on SQLite)."""
+    if not sim_database_url:
+        yield {}
+        return
+    with postgres_sandboxes(sim_database_url) as store:
+        yield sandbox_settings(store, platform=True)
+
+
+@pytest.fixture
+def app_config(database_uri, sim_namespace) -> dict:
     """Settings for the app under test; override this fixture to change them."""
-    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri, "SERVER_NAME": "localhost"}
+    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri, "SERVER_NAME": "localhost", **sim_namespace}
 
 
 class FreshContextClient(FlaskClient):
@@ -192,7 +246,7 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(database_uri, tmp_path) -> Iterator[LiveServer]:
+def live_server(database_uri, tmp_path, sim_namespace) -> Iterator[LiveServer]:
     """Serve the real app (CSRF on, demo data loaded, sandboxes in the test's folder) on a free loopback port."""
     app = create_app(
         {
@@ -201,6 +255,7 @@ def live_server(database_uri, tmp_path) -> Iterator[LiveServer]:
             "SIMULATOR_SANDBOX_ROOT": str(tmp_path / "sandboxes"),
             "RATELIMIT_ENABLED": False,
             "THEORY_HEARTBEAT_MS": 1000,
+            **sim_namespace,
         }
     )
     with app.app_context():
@@ -220,6 +275,19 @@ def live_server(database_uri, tmp_path) -> Iterator[LiveServer]:
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+
+
+# --- the simulator's backend-specific tests -------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Run the simulator's file tests on SQLite runs and its schema tests on PostgreSQL runs (deselected, not
+    skipped: each backend's run covers its own storage, and CI runs both)."""
+    unwanted = "sqlite_only" if os.environ.get("EXAMPLATFORM_TEST_DATABASE_URL") else "postgres_only"
+    deselected = [item for item in items if item.get_closest_marker(unwanted)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker(unwanted)]
 
 
 # --- CI: a skipped test is a failure -------------------------------------------------------------

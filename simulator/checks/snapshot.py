@@ -1,18 +1,20 @@
 """A read-only view of one instance for the duration of one evaluation: rows by entity, the log, the meta.
 
-Rows are read once per entity with plain SQL and converted by field kind (grosze → Decimal, ISO text →
-date), so every check of every task shares them; an evaluation of all tasks stays a handful of queries.
+Rows are read once per entity with plain SQL and converted by field kind (grosze → Decimal, ISO text or a
+PostgreSQL date → date), so every check of every task shares them; an evaluation of all tasks stays a handful
+of queries. The connection is a SQLAlchemy ``Connection`` on the instance inside a read-only transaction.
 ``where`` filters are applied in Python, which gives text comparisons the same normalisation as checks.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import Connection, text
 
 from simulator.checks import vocabulary as voc
 from simulator.checks.normalise import IDENTIFIER_DEFAULT, TEXT_DEFAULT, normalise, parse_number, phone_digits
@@ -37,17 +39,22 @@ def is_operators(condition: Any) -> bool:
     return isinstance(condition, dict) and bool(condition) and all(k in OPERATORS for k in condition)
 
 
+def _typed(kind: type, parse):
+    """Return a converter that parses ISO text (SQLite) and passes a driver's typed value (PostgreSQL) through."""
+    return lambda raw: raw if isinstance(raw, kind) else parse(raw)
+
+
 CONVERTERS = {
     "money": lambda raw: Decimal(raw).scaleb(-2),
-    "date": date.fromisoformat,
-    "datetime": datetime.fromisoformat,
-    "time": time.fromisoformat,
+    "date": _typed(date, date.fromisoformat),
+    "datetime": _typed(datetime, datetime.fromisoformat),
+    "time": _typed(time, time.fromisoformat),
     "bool": bool,
 }
 
 
 def convert(kind: str, raw: Any) -> Any:
-    """Return a stored SQLite value as the Python value of its field kind."""
+    """Return a stored value (SQLite text and integers, or PostgreSQL's typed values) as its field kind's value."""
     if raw is None or kind not in CONVERTERS:
         return raw
     return CONVERTERS[kind](raw)
@@ -66,7 +73,7 @@ def plain(value: Any) -> Any:
 class Snapshot:
     """What checks read: the instance's rows, action log and settings, plus the task's variables and answers."""
 
-    conn: sqlite3.Connection
+    conn: Connection
     seed_ids: dict[str, dict[str, int]]
     business_date: date
     seed_max_ids: dict[str, int] = field(default_factory=dict)
@@ -81,14 +88,11 @@ class Snapshot:
     _session: Any = None
 
     def orm_session(self):
-        """Return a read-only SQLAlchemy session on the same instance file (for the CRM's report engine)."""
+        """Return a SQLAlchemy session in the snapshot's own read-only transaction (for the CRM's report engine)."""
         if self._session is None:
-            from sqlalchemy import create_engine
             from sqlalchemy.orm import Session
-            from sqlalchemy.pool import StaticPool
 
-            engine = create_engine("sqlite://", creator=lambda: self.conn, poolclass=StaticPool)
-            self._session = Session(engine)
+            self._session = Session(bind=self.conn)
         return self._session
 
     # -- rows -------------------------------------------------------------------------------------------
@@ -99,7 +103,7 @@ class Snapshot:
             has_id = "id" in voc.FIELDS[entity]
             columns = ", ".join(f.sql for f in fields)
             order = " ORDER BY id" if has_id else ""
-            cursor = self.conn.execute(f"SELECT {columns} FROM {voc.table(entity)}{order}")  # noqa: S608
+            cursor = self.conn.execute(text(f"SELECT {columns} FROM {voc.table(entity)}{order}"))  # noqa: S608
             rows = [{f.name: convert(f.kind, v) for f, v in zip(fields, values, strict=True)} for values in cursor]
             self._rows[entity] = rows
             self._by_id[entity] = {r["id"]: r for r in rows if has_id}
@@ -128,10 +132,7 @@ class Snapshot:
     def log(self) -> list[dict[str, Any]]:
         """Return the instance's action log, oldest first, with details decoded."""
         if self._log is None:
-            cursor = self.conn.execute(
-                "SELECT seq, occurred_at, actor_kind, action, entity_type, entity_id, account_id, before, after, "
-                "details FROM action_log ORDER BY seq"
-            )
+            cursor = self.conn.execute(_LOG)
             names = ("seq", "occurred_at", "actor_kind", "action", "entity_type", "entity_id", "account_id")
             self._log = []
             for values in cursor:
@@ -193,6 +194,12 @@ class Snapshot:
         actual = self.value(entity, row, name)
         ops = condition.items() if is_operators(condition) else [("eq", condition)]
         return all(compare(kind, actual, op, self.resolve(v), lambda k: self.seed_id(target, k)) for op, v in ops)
+
+
+_LOG = text(
+    "SELECT seq, occurred_at, actor_kind, action, entity_type, entity_id, account_id, before, after, details "
+    "FROM action_log ORDER BY seq"
+)
 
 
 def _same_number(actual: Any, expected: Any) -> bool:

@@ -1,4 +1,7 @@
-"""Engines and sessions bound to one instance's database file.
+"""Engines and sessions bound to one instance's database file (the SQLite file store).
+
+On PostgreSQL, ``pgstore.PostgresStore.open_session`` opens the request's session instead: one pooled engine
+for every instance, the schema chosen and the instance's advisory lock taken at the start of each transaction.
 
 Each request opens one session on the instance its token names. Connections are not pooled (a reset or
 destroy in another worker must never meet a stale handle), and every transaction starts with

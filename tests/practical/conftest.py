@@ -1,4 +1,8 @@
-"""The practical part on the platform: the mounted simulator with its sandboxes in the test's folder."""
+"""The practical part on the platform: the mounted simulator with its sandboxes in the test's folder.
+
+On PostgreSQL the sandboxes are schemas of the test database, in the namespace the base ``app_config`` gives
+each test; the exam templates are built once per run either way.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from examplatform.institutions.models import Education
 from examplatform.qualification.services import current_qualification
 from simulator import api, registry, sandbox
 from simulator.scenario import load_scenario
+from simulator.storage import store_for
 
 
 def exam_scenario_ids() -> list[str]:
@@ -20,8 +25,12 @@ def exam_scenario_ids() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def exam_templates(tmp_path_factory):
-    """Every exam scenario's template, built once per run."""
+def exam_templates(tmp_path_factory, sim_database_url):
+    """Every exam scenario's template, built once per run (files to copy, or shared schemas)."""
+    if sim_database_url:
+        for scenario in exam_scenario_ids():
+            store_for({"DATABASE_URL": sim_database_url}).build_template(load_scenario(scenario))
+        return None
     root = tmp_path_factory.mktemp("practical-templates")
     for scenario in exam_scenario_ids():
         sandbox.build_template(load_scenario(scenario), root)
@@ -31,6 +40,9 @@ def exam_templates(tmp_path_factory):
 
 @pytest.fixture
 def app_config(app_config, tmp_path, exam_templates):
+    if exam_templates is None:  # PostgreSQL: the base app_config names this test's sandbox namespace
+        yield app_config
+        return
     root = tmp_path / "sandboxes"
     shutil.copytree(exam_templates, root / "templates")
     yield {**app_config, "SIMULATOR_SANDBOX_ROOT": str(root)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from examplatform.core.clock import utcnow
 from examplatform.extensions import db
 from examplatform.practical.models import PracticalAttempt, PracticalFinish, PracticalStatus
 from simulator import api
+from simulator.storage import store_for
 
 ACCOUNT = {"name": "Nowy Klient z Targów sp. z o.o.", "data_source": "targi", "owner_id": "1"}
 
@@ -208,12 +208,12 @@ def test_check_results_become_evidence_on_the_score_sheet(csrf_app, exam, starte
 
     candidate = exam["candidates"][0]
     attempt = started[candidate.id]
-    root = csrf_app.extensions["simulator"].config["SANDBOX_ROOT"]
-    scenario = evaluation.instance_scenario(Path(root), attempt.instance_id)
+    root = store_for(csrf_app.extensions["simulator"].config)
+    scenario = evaluation.instance_scenario(root, attempt.instance_id)
     assert scenario.tasks, "the exam scenario has no tasks to evidence"
     task = scenario.tasks[0]
     browser = _login(csrf_app, candidate.email, factories.password)
-    run_solve(browser, attempt.token, Path(root), attempt.instance_id, task, prefix="/sim")
+    run_solve(browser, attempt.token, root, attempt.instance_id, task, prefix="/sim")
     assert browser.post(f"/practical/{attempt.id}/finish").status_code == 302
 
     stored = _attempts(exam)[candidate.id]

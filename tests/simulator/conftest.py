@@ -1,23 +1,29 @@
 """Fixtures for the simulator: a temporary sandbox root, the sim app and a helper to drive one instance.
 
-The practice template is built once per test run and copied into each test's root, so a test pays for
-a file copy, not for seeding.
+On SQLite (the default) the practice template is built once per test run and copied into each test's root,
+so a test pays for a file copy, not for seeding. With ``EXAMPLATFORM_TEST_DATABASE_URL`` on PostgreSQL the
+"root" is a ``PostgresStore`` with a namespace of the test's own: the template schema is built once per run and
+shared, each test's instances are its own and are dropped after it (templates and the registry at the end).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
-import sqlite3
-from contextlib import closing
+from datetime import date, time
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from simulator import api, create_sim_app, registry, sandbox
+from simulator.crm.base import Base
 from simulator.scenario import load_scenario
+from simulator.storage import Store, store_for
+from tests.conftest import postgres_sandboxes, sandbox_settings
 
 
 class StrictClient(FlaskClient):
@@ -31,7 +37,10 @@ class StrictClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def built_templates(tmp_path_factory) -> Path:
+def built_templates(tmp_path_factory, sim_database_url) -> Path | None:
+    if sim_database_url:  # one shared template schema per run (dropped at the end by sim_database_url)
+        store_for({"DATABASE_URL": sim_database_url}).build_template(load_scenario("practice"))
+        return None
     root = tmp_path_factory.mktemp("sim-templates")
     sandbox.build_template(load_scenario("practice"), root)
     registry.close_all()
@@ -39,15 +48,21 @@ def built_templates(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def sandbox_root(tmp_path, built_templates) -> Path:
+def sandbox_root(tmp_path, built_templates, sim_database_url) -> Path | Store:
+    """Where this test's instances live: a folder of SQLite files, or a PostgreSQL namespace of its own."""
+    if sim_database_url:
+        with postgres_sandboxes(sim_database_url) as store:
+            yield store
+        return
     root = tmp_path / "sandboxes"
     shutil.copytree(built_templates, root / "templates")
     yield root
     registry.close_all()
 
 
-def _sim_app(root: Path, **config) -> Flask:
-    app = create_sim_app({"TESTING": True, "SANDBOX_ROOT": str(root), "WTF_CSRF_ENABLED": False, **config})
+def _sim_app(root: Path | Store, **config) -> Flask:
+    settings = sandbox_settings(root)
+    app = create_sim_app({"TESTING": True, "WTF_CSRF_ENABLED": False, **settings, **config})
     app.test_client_class = StrictClient
     return app
 
@@ -63,10 +78,46 @@ def csrf_sim_app(sandbox_root) -> Flask:
     return _sim_app(sandbox_root, WTF_CSRF_ENABLED=True)
 
 
+def plain_value(value):
+    """Return a stored value as SQLite gives it (PostgreSQL's dates, times and booleans as text and 0/1)."""
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value
+
+
+def instance_rows(root: Path | Store, instance_id: str, query: str, params: dict | None = None) -> list[tuple]:
+    """Run a read-only query (named parameters) on one instance of either backend; values as SQLite gives them."""
+    with store_for(root).connect(instance_id) as conn:
+        return [tuple(plain_value(v) for v in row) for row in conn.execute(text(query), params or {})]
+
+
+def instance_write(root: Path | Store, instance_id: str, statement: str, params: dict | None = None) -> None:
+    """Change an instance's data behind the simulator's back (tampering tests), in its write transaction."""
+    with store_for(root).connect(instance_id, write=True) as conn:
+        conn.execute(text(statement), params or {})
+
+
+def state_digest(root: Path | Store, instance_id: str) -> str:
+    """Return a digest of an instance's stored state: its file's bytes, or every row of its schema."""
+    store = store_for(root)
+    if store.kind == "sqlite":
+        return hashlib.sha256(sandbox.instance_path(store.root, instance_id).read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for table in Base.metadata.sorted_tables:
+        digest.update(repr(instance_rows(store, instance_id, f"SELECT * FROM {table.name} ORDER BY 1")).encode())
+    return digest.hexdigest()
+
+
 class Crm:
     """Drive one instance over HTTP with one of its tokens, and look inside its database."""
 
-    def __init__(self, client: FlaskClient, info: api.InstanceInfo, root: Path, *, viewer: bool = False) -> None:
+    def __init__(
+        self, client: FlaskClient, info: api.InstanceInfo, root: Path | Store, *, viewer: bool = False
+    ) -> None:
         self.client, self.info, self.root = client, info, root
         self.token = info.viewer_token if viewer else info.token
 
@@ -79,11 +130,11 @@ class Crm:
     def post(self, path: str, data: dict | None = None, **kwargs):
         return self.client.post(self.url(path), data=data or {}, **kwargs)
 
-    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
-        with closing(sqlite3.connect(sandbox.instance_path(self.root, self.info.instance_id))) as conn:
-            return conn.execute(query, params).fetchall()
+    def sql(self, query: str, params: dict | None = None) -> list[tuple]:
+        """Read the instance's tables (named parameters: ``WHERE id = :id``)."""
+        return instance_rows(self.root, self.info.instance_id, query, params)
 
-    def one(self, query: str, params: tuple = ()):
+    def one(self, query: str, params: dict | None = None):
         rows = self.sql(query, params)
         assert len(rows) == 1, rows
         return rows[0][0] if len(rows[0]) == 1 else rows[0]
@@ -164,5 +215,5 @@ def rule_path(rule, **overrides) -> str:
 
 @pytest.fixture
 def app_config(app_config, sandbox_root) -> dict:
-    """The platform's settings, with the simulator's sandboxes in the test's own folder."""
-    return {**app_config, "SIMULATOR_SANDBOX_ROOT": str(sandbox_root)}
+    """The platform's settings, with the simulator's sandboxes in the test's own folder (or namespace)."""
+    return {**app_config, **sandbox_settings(sandbox_root, platform=True)}

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-from datetime import UTC, datetime, timedelta
+import threading
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from simulator import api, sandbox
+from simulator import api
+from simulator.actionlog import SYSTEM, Actor
+from simulator.crm.services.common import Ctx, record
+from simulator.storage import store_for
+from tests.simulator.conftest import instance_write
 
 
 def _work(crm) -> None:
@@ -49,10 +54,7 @@ def test_chain_verifies_and_detects_tampering(crm):
     _work(crm)
     instance_id = crm.info.instance_id
     assert api.verify_log(instance_id, root=crm.root) == (True, None)
-    path = sandbox.instance_path(crm.root, instance_id)
-    with closing(sqlite3.connect(path)) as conn:
-        conn.execute("UPDATE action_log SET summary = 'nic się nie stało' WHERE seq = 3")
-        conn.commit()
+    instance_write(crm.root, instance_id, "UPDATE action_log SET summary = 'nic się nie stało' WHERE seq = 3")
     assert api.verify_log(instance_id, root=crm.root) == (False, 3)
 
 
@@ -68,9 +70,7 @@ def test_chain_verifies_and_detects_tampering(crm):
 )
 def test_any_change_to_a_stored_entry_breaks_the_chain(crm, tamper, broken):
     _work(crm)
-    with closing(sqlite3.connect(sandbox.instance_path(crm.root, crm.info.instance_id))) as conn:
-        conn.execute(tamper)
-        conn.commit()
+    instance_write(crm.root, crm.info.instance_id, tamper)
     assert api.verify_log(crm.info.instance_id, root=crm.root) == (False, broken)
 
 
@@ -89,6 +89,60 @@ def test_account_timeline_shows_every_event_about_the_company(crm):
     crm.post("activities/2/complete")
     crm.post("opportunities/1/move", {"target": "lost", "loss_reason": "termin"})
     page = crm.get("accounts/1/timeline").get_data(as_text=True)
-    for text in ("Zmieniono dane firmy", "Odczyt danych osobowych", "Zakończono działanie", "jako przegraną"):
-        assert text in page, text
+    for phrase in ("Zmieniono dane firmy", "Odczyt danych osobowych", "Zakończono działanie", "jako przegraną"):
+        assert phrase in page, phrase
     assert "Odczyt danych osobowych" not in crm.get("accounts/2/timeline").get_data(as_text=True)
+
+
+def test_two_writers_at_once_never_fork_the_chain(crm):
+    """A system writer (raw connection) and request writers (ORM sessions) append at the same moment: the
+    instance's write lock (BEGIN IMMEDIATE on SQLite, the advisory lock on PostgreSQL) serialises them."""
+    store, instance_id = store_for(crm.root), crm.info.instance_id
+    start = len(crm.log())
+    errors: list[Exception] = []
+    barrier = threading.Barrier(3)
+
+    def system_writer():
+        barrier.wait()
+        for i in range(12):
+            store.append_system_entry(instance_id, actor=SYSTEM, action="test.system", summary=f"system {i}")
+
+    def request_writer(label: str):
+        barrier.wait()
+        for i in range(12):
+            session = store.open_session(instance_id)
+            try:
+                ctx = Ctx(session, Actor("candidate", label), now=datetime.now(UTC), business_date=date(2026, 3, 16))
+                record(ctx, "test.request", summary=f"{label} {i}")
+                session.commit()
+            finally:
+                session.close()
+
+    def guarded(target, *args):
+        try:
+            target(*args)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=guarded, args=(system_writer,)),
+        threading.Thread(target=guarded, args=(request_writer, "kandydat-1")),
+        threading.Thread(target=guarded, args=(request_writer, "kandydat-2")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    entries = crm.log()
+    assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1)) and len(entries) == start + 36
+    assert api.verify_log(instance_id, root=crm.root) == (True, None)
+
+
+def test_the_read_only_connection_refuses_writes(crm):
+    with (
+        pytest.raises(DBAPIError),
+        store_for(crm.root).connect(crm.info.instance_id) as conn,
+    ):
+        conn.execute(text("UPDATE account SET name = 'x' WHERE id = 1"))
+    assert crm.one("SELECT name FROM account WHERE id = 1") != "x"

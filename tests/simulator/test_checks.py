@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-from contextlib import closing
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 
-from simulator import checks, evaluation, sandbox
+from simulator import checks, evaluation
 from simulator.checks import CheckType, DuplicateCheckType
 from simulator.checks.normalise import normalise, parse_number, phone_digits
+from simulator.storage import store_for
 
 
 def _evaluate(crm, check_type: str, params: dict, task: dict | None = None):
     scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
-    with closing(evaluation.open_read_only(sandbox.instance_path(crm.root, crm.info.instance_id))) as conn:
+    with store_for(crm.root).connect(crm.info.instance_id) as conn:
         snap = evaluation.snapshot_for(conn, scenario, task or {"key": "test", "answers": []})
         return checks.get_type(check_type).evaluate(snap, params)
 
@@ -292,7 +293,7 @@ def test_answer_equals_text_and_single_values(crm):
         "expected": {"fn": "value", "entity": "account", "field": "city", "where": {"key": "pryzmat"}},
     }
     scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
-    with closing(evaluation.open_read_only(sandbox.instance_path(crm.root, crm.info.instance_id))) as conn:
+    with store_for(crm.root).connect(crm.info.instance_id) as conn:
         snap = evaluation.snapshot_for(conn, scenario, task)
         kind = checks.get_type("answer_equals")
         assert kind.expected_value(snap, params) == "Łódź"
@@ -311,12 +312,12 @@ def test_task_variables_sum_several_records_and_multiply(crm):
     scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
     ids = voc.seed_ids(scenario.data)
     spec = {"entity": "product", "field": "net_price"}
-    with closing(evaluation.open_read_only(sandbox.instance_path(crm.root, crm.info.instance_id))) as conn:
+    with store_for(crm.root).connect(crm.info.instance_id) as conn:
         licence = tasks._variable(conn, ids, {**spec, "key": "licencja"})
         four = tasks._variable(conn, ids, {**spec, "key": "licencja", "times": 4})
         both = tasks._variable(conn, ids, {**spec, "key": ["licencja", "konsultacja"]})
     price = {
-        key: Decimal(crm.one("SELECT net_price FROM product WHERE id = ?", (ids["product"][key],))) / 100
+        key: Decimal(crm.one("SELECT net_price FROM product WHERE id = :id", {"id": ids["product"][key]})) / 100
         for key in ("licencja", "konsultacja")
     }
     assert Decimal(licence["value"]) == price["licencja"] and licence["kind"] == "money"
@@ -331,10 +332,10 @@ def test_weighted_value_of_opportunities_is_rounded_per_record_like_the_reports(
         "expected": {"fn": "sum", "entity": "opportunity", "field": "weighted", "where": {"status": "otwarta"}},
     }
     scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
-    with closing(evaluation.open_read_only(sandbox.instance_path(crm.root, crm.info.instance_id))) as conn:
+    with store_for(crm.root).connect(crm.info.instance_id) as conn:
         snap = evaluation.snapshot_for(conn, scenario, task)
         computed = checks.get_type("answer_equals").expected_value(snap, params)
-        pairs = conn.execute("SELECT value, probability FROM opportunity WHERE status = 'otwarta'").fetchall()
+        pairs = conn.execute(text("SELECT value, probability FROM opportunity WHERE status = 'otwarta'")).all()
     expected = sum(
         ((Decimal(v) / 100 * p / 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP") for v, p in pairs),
         Decimal(0),

@@ -92,7 +92,7 @@ def test_candidate_a_cannot_read_or_write_bs_records(sim_app, two):
             assert response.status_code == 404, f"{method} {rule.rule}: {response.status_code}"
             checked += 1
     assert checked >= 15
-    assert b.one("SELECT name FROM account WHERE id = ?", (b_ids["account_id"],)) == "Tylko u B"
+    assert b.one("SELECT name FROM account WHERE id = :id", {"id": b_ids["account_id"]}) == "Tylko u B"
     assert all(e["actor_kind"] != "candidate" or e["action"] != "write_refused" for e in b.log())
 
 

@@ -21,7 +21,7 @@ def test_different_registered_name_is_shown_side_by_side_and_can_be_applied(crm)
     assert "Kancelaria Radców Prawnych Nowicki i Wspólnicy sp.k." in page
     assert "NOWICKI I WSPÓLNICY KANCELARIA RADCÓW PRAWNYCH SPÓŁKA KOMANDYTOWA" in page
     assert crm.post(f"accounts/{KANCELARIA}/verify/gus/apply", {"fields": ["name"]}).status_code == 302
-    assert crm.one("SELECT name FROM account WHERE id = ?", (KANCELARIA,)) == (
+    assert crm.one("SELECT name FROM account WHERE id = :id", {"id": KANCELARIA}) == (
         "NOWICKI I WSPÓLNICY KANCELARIA RADCÓW PRAWNYCH SPÓŁKA KOMANDYTOWA"
     )
     entry = crm.log("account.corrected_from_register")[-1]
@@ -34,9 +34,9 @@ def test_missing_krs_and_moved_address_are_completed_from_gus(crm):
     page = text_of(crm.post(f"accounts/{EKOTERM}/verify/gus"))
     assert "0000714225" in page
     crm.post(f"accounts/{EKOTERM}/verify/gus/apply", {"fields": ["krs"]})
-    assert crm.one("SELECT krs FROM account WHERE id = ?", (EKOTERM,)) == "0000714225"
+    assert crm.one("SELECT krs FROM account WHERE id = :id", {"id": EKOTERM}) == "0000714225"
     crm.post(f"accounts/{TRANSKOM}/verify/gus/apply", {"fields": ["street", "postal_code"]})
-    assert crm.sql("SELECT street, postal_code FROM account WHERE id = ?", (TRANSKOM,)) == [
+    assert crm.sql("SELECT street, postal_code FROM account WHERE id = :id", {"id": TRANSKOM}) == [
         ("ul. Strzegomska 140", "54-432")
     ]
 
@@ -50,7 +50,7 @@ def test_regon_of_a_local_unit_is_flagged(crm):
     page = text_of(crm.post(f"accounts/{PRYZMAT}/verify/gus"))
     assert "REGON jednostki lokalnej" in page and "473128564" in page
     crm.post(f"accounts/{PRYZMAT}/verify/gus/apply", {"fields": ["regon"]})
-    assert crm.one("SELECT regon FROM account WHERE id = ?", (PRYZMAT,)) == "473128564"
+    assert crm.one("SELECT regon FROM account WHERE id = :id", {"id": PRYZMAT}) == "473128564"
 
 
 def test_inactive_vat_payer_in_vies(crm):

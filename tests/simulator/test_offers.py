@@ -152,7 +152,7 @@ def test_unknown_tag_at_render_time_stops_the_send_and_nothing_is_sent(crm):
     response = crm.post(f"offers/{offer_id}/send", follow_redirects=True)
     assert "Oferty nie wysłano" in text_of(response) and "{{ pozycja.rabat }}" in text_of(response)
     assert crm.one("SELECT count(*) FROM outbox_message") == outbox_before
-    assert crm.one("SELECT status FROM offer WHERE id = ?", (offer_id,)) == "szkic"
+    assert crm.one("SELECT status FROM offer WHERE id = :id", {"id": offer_id}) == "szkic"
     assert not crm.log("offer.sent")
     failed = crm.log("offer.render_failed")
     assert failed and "pozycja.rabat" in failed[-1]["details"]["error"]
@@ -195,7 +195,8 @@ def test_send_puts_one_message_with_the_pdf_in_the_outbox_and_records_it_in_the_
     assert "Wysłano ofertę" in text_of(response)
     assert crm.one("SELECT count(*) FROM outbox_message") == before + 1
     recipient, subject, attachment, digest = crm.one(
-        "SELECT recipient, subject, attachment, attachment_sha256 FROM outbox_message WHERE offer_id = ?", (offer_id,)
+        "SELECT recipient, subject, attachment, attachment_sha256 FROM outbox_message WHERE offer_id = :id",
+        {"id": offer_id},
     )
     assert recipient == crm.one("SELECT email FROM contact WHERE id = 1")
     assert subject.startswith("Oferta OF/2026/03/002")
@@ -232,10 +233,10 @@ def test_editing_a_template_used_by_a_sent_offer_creates_version_two(crm):
     assert "nową wersję 2" in text_of(response)
     assert crm.sql("SELECT version FROM offer_template_version WHERE template_id = 1 ORDER BY version") == [(1,), (2,)]
     version_of = (
-        "SELECT v.version FROM offer o JOIN offer_template_version v ON v.id = o.template_version_id WHERE o.id = ?"
+        "SELECT v.version FROM offer o JOIN offer_template_version v ON v.id = o.template_version_id WHERE o.id = :id"
     )
-    assert crm.one(version_of, (sent_id,)) == 1
-    assert crm.one(version_of, (draft_id,)) == 2  # unsent offers follow the newest text
+    assert crm.one(version_of, {"id": sent_id}) == 1
+    assert crm.one(version_of, {"id": draft_id}) == 2  # unsent offers follow the newest text
     assert crm.get(f"offers/{sent_id}/oferta.pdf").data == sent_pdf  # the sent document never changes
     assert "Nowa treść Techbud" in text_of(crm.get(f"offers/{draft_id}"))
     assert crm.log("offer_template.new_version")

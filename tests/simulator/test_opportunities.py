@@ -7,20 +7,19 @@ Practice seed: opportunity 1 is in stage 2 "Analiza potrzeb" (needs a meeting), 
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from sqlalchemy.exc import IntegrityError
 
-from simulator import sandbox
-from tests.simulator.conftest import text_of
+from tests.simulator.conftest import instance_write, text_of
 
 KWALIFIKACJA, ANALIZA, OFERTA, NEGOCJACJE, DECYZJA = 1, 2, 3, 4, 5
 
 
 def opportunity(crm, opp_id: int) -> dict:
     row = crm.sql(
-        "SELECT stage_id, status, loss_reason, probability, probability_manual, owner_id FROM opportunity WHERE id = ?",
-        (opp_id,),
+        "SELECT stage_id, status, loss_reason, probability, probability_manual, owner_id "
+        "FROM opportunity WHERE id = :id",
+        {"id": opp_id},
     )[0]
     return dict(zip(("stage_id", "status", "loss_reason", "probability", "manual", "owner_id"), row, strict=True))
 
@@ -29,8 +28,8 @@ def edit_data(crm, opp_id: int, **changes) -> dict:
     """Return the edit form of an opportunity as the browser would send it, with ``changes``."""
     account_id, contact_id, value, stage_id, probability, manual, owner_id, status, reason = crm.sql(
         "SELECT account_id, contact_id, value, stage_id, probability, probability_manual, owner_id, status, "
-        "coalesce(loss_reason, '') FROM opportunity WHERE id = ?",
-        (opp_id,),
+        "coalesce(loss_reason, '') FROM opportunity WHERE id = :id",
+        {"id": opp_id},
     )[0]
     data = {
         "name": f"Szansa {opp_id}",
@@ -128,9 +127,12 @@ def test_reason_other_needs_a_note_on_every_path(crm, path):
 
 
 def test_database_itself_refuses_lost_without_reason(crm):
-    path = sandbox.instance_path(crm.root, crm.info.instance_id)
-    with sqlite3.connect(path) as conn, pytest.raises(sqlite3.IntegrityError, match="loss_reason_required"):
-        conn.execute("UPDATE opportunity SET status = 'przegrana', loss_reason = NULL WHERE id = 1")
+    with pytest.raises(IntegrityError, match="loss_reason_required"):
+        instance_write(
+            crm.root,
+            crm.info.instance_id,
+            "UPDATE opportunity SET status = 'przegrana', loss_reason = NULL WHERE id = 1",
+        )
 
 
 # --- the manual probability -------------------------------------------------------------------------
@@ -263,10 +265,10 @@ def test_new_opportunity_takes_the_stage_probability_and_starts_its_history(crm)
     assert response.status_code == 302
     opp_id = crm.one("SELECT max(id) FROM opportunity")
     assert opportunity(crm, opp_id)["probability"] == 10 and opportunity(crm, opp_id)["manual"] == 0
-    assert crm.one("SELECT value FROM opportunity WHERE id = ?", (opp_id,)) == 1000000
-    assert crm.sql("SELECT to_stage_id, to_status, via FROM stage_history WHERE opportunity_id = ?", (opp_id,)) == [
-        (1, "otwarta", "utworzenie")
-    ]
+    assert crm.one("SELECT value FROM opportunity WHERE id = :id", {"id": opp_id}) == 1000000
+    assert crm.sql(
+        "SELECT to_stage_id, to_status, via FROM stage_history WHERE opportunity_id = :id", {"id": opp_id}
+    ) == [(1, "otwarta", "utworzenie")]
 
 
 def test_contact_must_belong_to_the_opportunitys_company(crm):

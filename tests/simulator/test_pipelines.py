@@ -7,8 +7,8 @@ from tests.simulator.conftest import text_of
 
 def _stages(crm, pipeline_id: int) -> list[tuple]:
     return crm.sql(
-        "SELECT name, position, probability, required_activities FROM stage WHERE pipeline_id = ? ORDER BY position",
-        (pipeline_id,),
+        "SELECT name, position, probability, required_activities FROM stage WHERE pipeline_id = :id ORDER BY position",
+        {"id": pipeline_id},
     )
 
 

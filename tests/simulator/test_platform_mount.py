@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
-from simulator import api, mount, sandbox
+from simulator import api, mount
+from simulator.storage import store_for
 from tests.conftest import PROJECT_ROOT
 from tests.simulator.conftest import text_of
 
@@ -15,7 +17,7 @@ from tests.simulator.conftest import text_of
 def test_platform_reaches_an_instance_under_sim(csrf_app, client, sandbox_root):
     with csrf_app.app_context():
         info = api.provision("practice", "kandydat-42", 5)  # the root comes from the mounted simulator
-    assert sandbox.instance_path(sandbox_root, info.instance_id).exists()
+    assert store_for(sandbox_root).exists(info.instance_id)
     page = client.get(info.url_path)
     assert page.status_code == 200 and "Pulpit" in text_of(page)
     assert 'href="/sim/i/' in page.get_data(as_text=True)  # links stay inside the mount point
@@ -45,6 +47,23 @@ def test_mount_puts_sandboxes_in_the_platforms_instance_folder(tmp_path):
     assert Path(sim.config["SANDBOX_ROOT"]) == (tmp_path / "inst" / "sandboxes").resolve()
     assert sim.config["SESSION_COOKIE_NAME"] != "examplatform_session"
     assert sim.config["WTF_CSRF_ENABLED"] is True
+
+
+@pytest.mark.parametrize(
+    ("platform_db", "kind"),
+    [("postgresql://u@db.example/examplatform", "postgresql"), ("sqlite:///examplatform.sqlite3", "sqlite")],
+)
+def test_mount_follows_the_platforms_database(tmp_path, monkeypatch, platform_db, kind):
+    monkeypatch.delenv("SIMULATOR_DATABASE_URL", raising=False)
+    platform = Flask("platform", instance_path=str(tmp_path / "inst"))
+    platform.config.update(SECRET_KEY="k", SQLALCHEMY_DATABASE_URI=platform_db, SIMULATOR_SANDBOX_NAMESPACE="egzaminy")
+    mount(platform)
+    store = store_for(platform.extensions["simulator"].config)  # nothing is connected yet
+    assert store.kind == kind
+    if kind == "postgresql":
+        assert (store.url, store.namespace) == ("postgresql+psycopg://u@db.example/examplatform", "egzaminy")
+    else:
+        assert store.root == (tmp_path / "inst" / "sandboxes").resolve()
 
 
 def test_simulator_never_imports_the_platform():

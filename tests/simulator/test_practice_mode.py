@@ -6,8 +6,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
-from simulator import practice, registry, sandbox
+from simulator import practice, registry
+from simulator.storage import store_for
 from tests.simulator.conftest import _sim_app, text_of
 
 ACCOUNT = {"name": "Ćwiczebna Firma sp. z o.o.", "data_source": "targi", "owner_id": "1"}
@@ -26,8 +28,21 @@ def _open(client, address="203.0.113.7"):
 
 
 def _records(root):
-    with registry.connect(root) as conn:
-        return [r for r in registry.all_records(conn) if practice.is_practice(r)]
+    return [r for r in store_for(root).records() if practice.is_practice(r)]
+
+
+def _backdate(root, instance_id: str, age: timedelta) -> None:
+    """Pretend an instance was opened ``age`` ago (in the registry of either backend)."""
+    store, when = store_for(root), (datetime.now(UTC) - age).isoformat()
+    if store.kind == "sqlite":
+        with registry.connect(store.root) as conn:
+            conn.execute("UPDATE instance SET created_at = ? WHERE id = ?", (when, instance_id))
+        return
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE sim_registry.instance SET created_at = :when WHERE id = :id"),
+            {"when": when, "id": instance_id},
+        )
 
 
 def test_anyone_opens_a_practice_instance_and_works_in_it(public, sandbox_root):
@@ -66,25 +81,17 @@ def test_an_expired_practice_instance_answers_410_and_is_deleted(public, sandbox
     client = public.test_client()
     home = _open(client).headers["Location"]
     [record] = _records(sandbox_root)
-    with registry.connect(sandbox_root) as conn:  # pretend it was opened three hours ago
-        conn.execute(
-            "UPDATE instance SET created_at = ? WHERE id = ?",
-            ((datetime.now(UTC) - timedelta(hours=3)).isoformat(), record.id),
-        )
+    _backdate(sandbox_root, record.id, timedelta(hours=3))
     gone = client.get(home)
     assert gone.status_code == 410 and "wygasła" in text_of(gone)
     client.get("/cwiczenia/")  # the next visit clears it away
-    assert _records(sandbox_root) == [] and not sandbox.instance_path(sandbox_root, record.id).exists()
+    assert _records(sandbox_root) == [] and not store_for(sandbox_root).exists(record.id)
     assert client.get(home).status_code == 404
 
 
 def test_exam_instances_never_expire_or_count(public, sandbox_root, provision):
     exam_like = provision("sesja-1/7", 3)  # a platform instance: not a practice key
-    with registry.connect(sandbox_root) as conn:
-        conn.execute(
-            "UPDATE instance SET created_at = ? WHERE id = ?",
-            ((datetime.now(UTC) - timedelta(days=2)).isoformat(), exam_like.instance_id),
-        )
+    _backdate(sandbox_root, exam_like.instance_id, timedelta(days=2))
     client = public.test_client()
     assert _open(client).status_code == 302
     assert client.get(f"/i/{exam_like.token}/").status_code == 200

@@ -58,17 +58,17 @@ def test_consent_give_and_withdraw_are_equally_easy_and_logged(crm):
     data = {"purpose_id": "1", "channel": "telefon", "source": "rozmowa telefoniczna"}
     assert crm.post(f"contacts/{JOANNA}/consents", data).status_code == 302
     consent_id = crm.one("SELECT max(id) FROM consent")
-    assert crm.sql("SELECT channel, given_on, withdrawn_on FROM consent WHERE id = ?", (consent_id,)) == [
+    assert crm.sql("SELECT channel, given_on, withdrawn_on FROM consent WHERE id = :id", {"id": consent_id}) == [
         ("telefon", "2026-03-16", None)
     ]
     assert crm.post(f"consents/{consent_id}/withdraw").status_code == 302  # one click, nothing to fill in
-    assert crm.one("SELECT withdrawn_on FROM consent WHERE id = ?", (consent_id,)) == "2026-03-16"
+    assert crm.one("SELECT withdrawn_on FROM consent WHERE id = :id", {"id": consent_id}) == "2026-03-16"
     assert [e["action"] for e in crm.log() if e["action"].startswith("consent.")] == [
         "consent.given",
         "consent.withdrawn",
     ]
     assert crm.post(f"contacts/{JOANNA}/consents", data).status_code == 302  # may be given again (new record)
-    assert crm.one("SELECT count(*) FROM consent WHERE contact_id = ? AND channel = 'telefon'", (JOANNA,)) == 2
+    assert crm.one("SELECT count(*) FROM consent WHERE contact_id = :id AND channel = 'telefon'", {"id": JOANNA}) == 2
 
 
 def test_a_second_active_consent_for_the_same_purpose_and_channel_is_refused(crm):
@@ -83,7 +83,7 @@ def test_access_export_has_all_of_the_persons_data_and_nothing_of_others(crm):
     response = crm.get(f"contacts/{ANNA}/export.json")
     assert response.headers["Content-Disposition"] == 'attachment; filename="dane-osoby-3.json"'
     data = json.loads(response.get_data(as_text=True))
-    anna = crm.sql("SELECT first_name, last_name, email, phone, pesel FROM contact WHERE id = ?", (ANNA,))[0]
+    anna = crm.sql("SELECT first_name, last_name, email, phone, pesel FROM contact WHERE id = :id", {"id": ANNA})[0]
     assert [data["osoba"][k] for k in ("imie", "nazwisko", "email", "telefon", "pesel")] == list(anna)
     assert data["osoba"]["data_urodzenia"] == "1979-05-14"
     assert len(data["zgody"]) == 2 and data["firma"] == "Piekarnia Złoty Kłos Anna Mazur"
@@ -91,7 +91,7 @@ def test_access_export_has_all_of_the_persons_data_and_nothing_of_others(crm):
     assert data["zrodlo_danych"]["zrodlo"] == "Rejestr publiczny – CEIDG"
     text = json.dumps(data, ensure_ascii=False)
     for first, last, email, phone, pesel in crm.sql(
-        "SELECT first_name, last_name, email, phone, coalesce(pesel, '') FROM contact WHERE id != ?", (ANNA,)
+        "SELECT first_name, last_name, email, phone, coalesce(pesel, '') FROM contact WHERE id != :id", {"id": ANNA}
     ):
         assert all(value not in text for value in (email, phone, pesel) if value)
         assert f"{first} {last}" not in text
@@ -108,7 +108,7 @@ def test_access_export_has_all_of_the_persons_data_and_nothing_of_others(crm):
 def test_erasure_anonymises_the_person_and_keeps_retained_records(crm):
     # Agnieszka (mleczarnia) is the contact of a won opportunity: the contract must be kept for 5 years
     contact_id = crm.one("SELECT contact_id FROM opportunity WHERE status = 'wygrana'")
-    email = crm.one("SELECT email FROM contact WHERE id = ?", (contact_id,))
+    email = crm.one("SELECT email FROM contact WHERE id = :id", {"id": contact_id})
     crm.post("rodo/requests/new", {"contact_id": str(contact_id), "kind": "usuniecie"})
     request_id = crm.one("SELECT max(id) FROM subject_request")
     response = crm.post(
@@ -116,13 +116,16 @@ def test_erasure_anonymises_the_person_and_keeps_retained_records(crm):
     )
     assert "zanonimizowano" in text_of(response)
     assert crm.sql(
-        "SELECT first_name, last_name, email, phone, pesel, birth_date FROM contact WHERE id = ?", (contact_id,)
+        "SELECT first_name, last_name, email, phone, pesel, birth_date FROM contact WHERE id = :id", {"id": contact_id}
     ) == [("Osoba", f"zanonimizowana nr {contact_id}", "", "", None, None)]
-    assert crm.one("SELECT count(*) FROM opportunity WHERE contact_id = ? AND status = 'wygrana'", (contact_id,)) == 1
+    assert (
+        crm.one("SELECT count(*) FROM opportunity WHERE contact_id = :id AND status = 'wygrana'", {"id": contact_id})
+        == 1
+    )
     entry = crm.log("contact.anonymised")[-1]
     assert any("5 lat" in item for item in entry["details"]["retained"])
     assert email not in json.dumps(entry, ensure_ascii=False)
-    assert crm.one("SELECT status, completed_on FROM subject_request WHERE id = ?", (request_id,)) == (
+    assert crm.one("SELECT status, completed_on FROM subject_request WHERE id = :id", {"id": request_id}) == (
         "zrealizowane",
         "2026-03-16",
     )
@@ -134,7 +137,7 @@ def test_objection_withdraws_marketing_consents(crm):
     crm.post("rodo/requests/new", {"contact_id": str(ANNA), "kind": "sprzeciw"})
     request_id = crm.one("SELECT max(id) FROM subject_request")
     crm.post(f"rodo/requests/{request_id}/complete", {"resolution": "Sprzeciw uwzględniony."})
-    assert crm.one("SELECT count(*) FROM consent WHERE contact_id = ? AND withdrawn_on IS NULL", (ANNA,)) == 0
+    assert crm.one("SELECT count(*) FROM consent WHERE contact_id = :id AND withdrawn_on IS NULL", {"id": ANNA}) == 0
     assert {e["after"]["withdrawal_source"] for e in crm.log("consent.withdrawn")} == {
         "sprzeciw wobec marketingu (art. 21)"
     }
@@ -149,7 +152,7 @@ def test_completing_a_request_needs_a_note(crm):
 def test_field_permissions_hide_pesel_from_handlowiec(crm):
     piotr = crm.one("SELECT id FROM crm_user WHERE key = 'pwojcik'")
     page = crm.get(f"contacts/{ANNA}?as_user={piotr}").get_data(as_text=True)
-    pesel = crm.one("SELECT pesel FROM contact WHERE id = ?", (ANNA,))
+    pesel = crm.one("SELECT pesel FROM contact WHERE id = :id", {"id": ANNA})
     assert pesel not in page and 'data-testid="hidden-pesel"' in page
     read = crm.log("contact.personal_data_read")[-1]
     assert "PESEL" not in read["details"]["fields"] and "PESEL" in read["details"]["hidden"]
@@ -160,14 +163,14 @@ def test_field_permissions_hide_pesel_from_handlowiec(crm):
 
 def test_role_permissions_are_editable_and_apply_to_the_edit_form(crm):
     assert crm.post("users/1/role", {"role_id": "3"}).status_code == 302  # the candidate becomes a Handlowiec
-    pesel = crm.one("SELECT pesel FROM contact WHERE id = ?", (ANNA,))
+    pesel = crm.one("SELECT pesel FROM contact WHERE id = :id", {"id": ANNA})
     assert pesel not in crm.get(f"contacts/{ANNA}").get_data(as_text=True)
     form = crm.get(f"contacts/{ANNA}/edit").get_data(as_text=True)
     assert pesel not in form and "ukryte – brak uprawnień roli" in form
-    contact = crm.sql("SELECT first_name, last_name, data_source FROM contact WHERE id = ?", (ANNA,))[0]
+    contact = crm.sql("SELECT first_name, last_name, data_source FROM contact WHERE id = :id", {"id": ANNA})[0]
     data = {"first_name": contact[0], "last_name": contact[1], "data_source": contact[2], "position": "Prezes"}
     assert crm.post(f"contacts/{ANNA}/edit", data).status_code == 302
-    assert crm.one("SELECT pesel FROM contact WHERE id = ?", (ANNA,)) == pesel  # a hidden field is never erased
+    assert crm.one("SELECT pesel FROM contact WHERE id = :id", {"id": ANNA}) == pesel  # a hidden field is never erased
     assert crm.post("users/roles/fields", {"role_id": "3", "fields": ["pesel", "email"]}).status_code == 302
     assert pesel in crm.get(f"contacts/{ANNA}").get_data(as_text=True)
     assert crm.log("role.permissions_changed")[-1]["after"] == {"visible_fields": ["email", "pesel"]}

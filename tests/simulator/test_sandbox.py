@@ -1,9 +1,11 @@
-"""Sandboxes: provision from a cached template, per-seed variation, freeze, reset and destroy."""
+"""Sandboxes: provision from a cached template, per-seed variation, freeze, reset and destroy.
+
+These run on the configured backend (SQLite files, or PostgreSQL schemas with EXAMPLATFORM_TEST_DATABASE_URL);
+the ones about files are marked ``sqlite_only`` and have PostgreSQL counterparts in ``test_postgres_store.py``.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from datetime import date
 
 import pytest
@@ -11,25 +13,23 @@ import pytest
 from simulator import api, registry, sandbox
 from simulator.errors import InstanceFrozen, SimulatorError, UnknownInstance
 from simulator.scenario import load_scenario
+from simulator.storage import store_for
+from tests.simulator.conftest import instance_rows as _rows
 
 
-def _rows(root, instance_id, query):
-    with closing(sqlite3.connect(sandbox.instance_path(root, instance_id))) as conn:
-        return conn.execute(query).fetchall()
-
-
-def test_provision_creates_an_instance_file_and_a_registry_record(provision, sandbox_root):
+def test_provision_creates_an_instance_and_a_registry_record(provision, sandbox_root):
     info = provision("kandydat-A", 7)
-    assert sandbox.instance_path(sandbox_root, info.instance_id).exists()
+    assert store_for(sandbox_root).exists(info.instance_id)
     assert info.url_path == f"/sim/i/{info.token}/"
     assert info.viewer_url_path == f"/sim/i/{info.viewer_token}/"
     assert info.token != info.viewer_token and len(info.token) == 32
-    record = sandbox.get_record(sandbox_root, info.instance_id)
+    record = store_for(sandbox_root).get_record(info.instance_id)
     assert (record.scenario, record.candidate_key, record.seed) == ("practice", "kandydat-A", 7)
     assert record.business_date == date(2026, 3, 16) and record.frozen_at is None
     assert record.created_at.tzinfo is not None
 
 
+@pytest.mark.sqlite_only
 def test_registry_stores_only_token_digests(provision, sandbox_root):
     info = provision()
     registry.close_all()  # flush the WAL into the file we read raw
@@ -47,6 +47,7 @@ def test_instance_knows_its_scenario_seed_and_frozen_business_date(provision, sa
     assert (first["seq"], first["action"], first["actor_kind"]) == (1, "instance.provisioned", "system")
 
 
+@pytest.mark.sqlite_only
 def test_template_is_built_once_and_reused(sandbox_root):
     scenario = load_scenario("practice")
     template = sandbox.build_template(scenario, sandbox_root)
@@ -59,14 +60,18 @@ def test_template_is_built_once_and_reused(sandbox_root):
 
 
 def test_a_changed_scenario_file_gets_a_new_template(sandbox_root, tmp_path):
+    store = store_for(sandbox_root)
     source = load_scenario("practice").path.read_text(encoding="utf-8")
     folder = tmp_path / "bank" / "practice"
     folder.mkdir(parents=True)
     (folder / "scenario.yaml").write_text(source, encoding="utf-8")
-    first = sandbox.build_template(load_scenario("practice", tmp_path / "bank"), sandbox_root)
+    first = store.build_template(load_scenario("practice", tmp_path / "bank"))
     (folder / "scenario.yaml").write_text(source.replace("business_date: 2026-03-16", "business_date: 2026-03-17"))
-    second = sandbox.build_template(load_scenario("practice", tmp_path / "bank"), sandbox_root)
-    assert first != second and first.exists() and second.exists()
+    changed = load_scenario("practice", tmp_path / "bank")
+    second = store.build_template(changed)
+    assert first != second and store.build_template(changed) == second
+    assert store.template_scenario(second).business_date == date(2026, 3, 17)
+    assert store.template_scenario(first).business_date == date(2026, 3, 16)
 
 
 def test_same_seed_gives_the_same_instance_and_different_seeds_differ(provision, sandbox_root):
@@ -93,12 +98,12 @@ def test_variation_keeps_values_plausible(provision, sandbox_root):
     assert email.endswith("@techbud.pl") and email.isascii()
 
 
-def test_destroy_removes_the_file_and_the_tokens(sim_app, provision, sandbox_root):
+def test_destroy_removes_the_data_and_the_tokens(sim_app, provision, sandbox_root):
     info = provision()
     client = sim_app.test_client()
     assert client.get(f"/i/{info.token}/").status_code == 200
     api.destroy(info.instance_id, root=sandbox_root)
-    assert not sandbox.instance_path(sandbox_root, info.instance_id).exists()
+    assert not store_for(sandbox_root).exists(info.instance_id)
     assert client.get(f"/i/{info.token}/").status_code == 404
     assert client.get(f"/i/{info.viewer_token}/").status_code == 404
     with pytest.raises(UnknownInstance):
@@ -164,10 +169,12 @@ def test_unknown_instance_and_bad_arguments_are_refused(sandbox_root):
         api.provision("nie-ma-scenariusza", "k", 1, root=sandbox_root)
     with pytest.raises(api.ContentError):
         api.provision("../../etc", "k", 1, root=sandbox_root)
-    assert [p.name for p in sandbox_root.glob("*.sqlite3")] == ["registry.sqlite3"]  # no half-made instance
+    assert store_for(sandbox_root).records() == []  # no half-made instance
+    if store_for(sandbox_root).kind == "sqlite":
+        assert [p.name for p in sandbox_root.glob("*.sqlite3")] == ["registry.sqlite3"]
 
 
 def test_root_defaults_to_the_sim_app_config(sim_app, sandbox_root):
     with sim_app.app_context():
         info = api.provision("practice", "k", 1)
-    assert sandbox.instance_path(sandbox_root, info.instance_id).exists()
+    assert store_for(sandbox_root).get_record(info.instance_id).candidate_key == "k"

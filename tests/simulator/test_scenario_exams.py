@@ -7,16 +7,15 @@ verifies by simulation (method S) and keep the same shape, so either scenario ca
 from __future__ import annotations
 
 import re
-import sqlite3
-from contextlib import closing
 from datetime import date
 
 import pytest
 import yaml
 from stdnum.pl import nip, pesel, regon
 
-from simulator import api, sandbox
+from simulator import api
 from simulator.scenario import PROJECT_ROOT, load_scenario
+from tests.simulator.conftest import instance_rows
 
 EXAMS = ("egzamin-b2b-it", "egzamin-b2c-ubezpieczenia")
 QUALIFICATION = PROJECT_ROOT / "question_bank" / "qualification" / "13881.yaml"
@@ -99,26 +98,21 @@ def test_exam_registers_hold_every_kind_of_deliberate_mismatch(exam):
     )  # a registered name or address that differs
 
 
-def test_exam_template_builds_and_each_seed_varies_names_and_amounts(exam, tmp_path):
-    template = sandbox.build_template(exam, tmp_path)
-    with closing(sqlite3.connect(template)) as conn:
-        counts = {
-            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("account", "contact", "activity")
-        }
-        assert conn.execute("SELECT value FROM instance_meta WHERE key = 'business_date'").fetchone()[0] == str(
-            exam.business_date
-        )
+def test_exam_template_builds_and_each_seed_varies_names_and_amounts(exam, sandbox_root):
+    first = api.provision(exam.id, "kandydat-A", 1, root=sandbox_root)
+    second = api.provision(exam.id, "kandydat-B", 2, root=sandbox_root)
+
+    def rows(info, query):
+        return instance_rows(sandbox_root, info.instance_id, query)
+
+    counts = {t: rows(first, f"SELECT count(*) FROM {t}")[0][0] for t in ("account", "contact", "activity")}
+    business_date = rows(first, "SELECT value FROM instance_meta WHERE key = 'business_date'")[0][0]
+    assert business_date == str(exam.business_date)
     assert counts == {
         "account": len(exam.seed["accounts"]),
         "contact": len(exam.seed["contacts"]),
         "activity": len(exam.seed["activities"]),
     }
-    first = api.provision(exam.id, "kandydat-A", 1, root=tmp_path)
-    second = api.provision(exam.id, "kandydat-B", 2, root=tmp_path)
-
-    def rows(info, query):
-        with closing(sqlite3.connect(sandbox.instance_path(tmp_path, info.instance_id))) as conn:
-            return conn.execute(query).fetchall()
 
     names = "SELECT first_name || ' ' || last_name FROM contact ORDER BY id"
     values = "SELECT value FROM opportunity ORDER BY id"

@@ -34,9 +34,9 @@ def test_new_opportunity_enters_its_first_stage_with_its_tasks(crm):
     data = {"name": "Nowa szansa", "account_id": "2", "value": "1000", "stage_id": "1", "owner_id": "2"}
     assert crm.post("opportunities/new", data).status_code == 302
     opportunity_id = crm.one("SELECT max(id) FROM opportunity")
-    assert crm.sql("SELECT subject, due_date, owner_id FROM activity WHERE opportunity_id = ?", (opportunity_id,)) == [
-        ("Telefon kwalifikacyjny (budżet, decydent, potrzeba, termin)", "2026-03-17", 2)
-    ]
+    assert crm.sql(
+        "SELECT subject, due_date, owner_id FROM activity WHERE opportunity_id = :id", {"id": opportunity_id}
+    ) == [("Telefon kwalifikacyjny (budżet, decydent, potrzeba, termin)", "2026-03-17", 2)]
 
 
 def test_templates_are_managed_per_stage_and_logged(crm):
@@ -52,7 +52,7 @@ def test_templates_are_managed_per_stage_and_logged(crm):
     assert "Spotkanie decyzyjne +3" in page
     template_id = crm.one("SELECT max(id) FROM task_template")
     assert crm.post(f"task-templates/{template_id}/delete").status_code == 302
-    assert crm.one("SELECT count(*) FROM task_template WHERE id = ?", (template_id,)) == 0
+    assert crm.one("SELECT count(*) FROM task_template WHERE id = :id", {"id": template_id}) == 0
     assert [e["action"] for e in crm.log() if e["action"].startswith("task_template.")] == [
         "task_template.created",
         "task_template.deleted",

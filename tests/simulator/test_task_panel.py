@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 
-from simulator import api, sandbox
-from tests.simulator.conftest import Crm, text_of
+from simulator import api
+from tests.simulator.conftest import Crm, state_digest, text_of
 
 TASK = "odczyt-wartosci"
 
 
 def _answers(crm: Crm) -> dict[str, str]:
-    return dict(crm.sql("SELECT answer_key, value FROM task_answer WHERE task_key = ?", (TASK,)))
+    return dict(crm.sql("SELECT answer_key, value FROM task_answer WHERE task_key = :id", {"id": TASK}))
 
 
 def test_panel_lists_tasks_with_instructions_rendered_for_the_instance(sim_app, sandbox_root, provision):
@@ -109,12 +108,11 @@ def test_token_of_one_candidate_cannot_answer_for_another(sim_app, sandbox_root,
 def test_evaluate_is_read_only_and_works_on_a_frozen_instance(crm):
     crm.post("zadania", {"task": TASK, "stopien": "50"})
     api.freeze(crm.info.instance_id, root=crm.root)
-    path = sandbox.instance_path(crm.root, crm.info.instance_id)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = state_digest(crm.root, crm.info.instance_id)
     log_length = len(crm.log())
     first = api.evaluate(crm.info.instance_id, root=crm.root)
     second = api.evaluate(crm.info.instance_id, root=crm.root)
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest and len(crm.log()) == log_length
+    assert state_digest(crm.root, crm.info.instance_id) == digest and len(crm.log()) == log_length
     assert first.as_dict()["tasks"] == second.as_dict()["tasks"]
     json.dumps(first.as_dict())  # JSON-safe evidence for the platform
     reading = next(t for t in first.tasks if t.key == TASK)

@@ -1,5 +1,8 @@
 """The request around every CRM view: token → instance → session, the acting context and write refusal.
 
+The app's store (``storage.store_for(app.config)``) resolves the token and opens the session: on a SQLite
+file every transaction begins IMMEDIATE, on a PostgreSQL schema it takes the instance's advisory lock.
+
 A token opens exactly one instance; an unknown token is a plain 404 (nothing tells a guesser whether an
 instance exists). The candidate's token may write while the instance is not frozen; the commission's
 viewer token never writes. A refused write is logged in the instance before the 423/403 goes out.
@@ -8,16 +11,15 @@ viewer token never writes. A refused write is logged in the instance before the 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, request
 from sqlalchemy import select
 
-from simulator import practice, sandbox
+from simulator import practice
 from simulator.actionlog import Actor
-from simulator.crm.db import open_session
 from simulator.crm.models import CrmUser
 from simulator.crm.services.common import CrmError, Ctx, NotFoundError, record
+from simulator.storage import store_for
 
 bp = Blueprint("crm", __name__, url_prefix="/i/<token>")
 
@@ -46,16 +48,15 @@ def where() -> dict:
 
 def load_instance() -> bool:
     """Resolve the request's token to its instance and open a session on it; False if there is none."""
-    root = Path(current_app.config["SANDBOX_ROOT"])
-    found = sandbox.find_by_token(root, g.get("token") or "")
+    store = store_for(current_app.config)
+    found = store.find_by_token(g.get("token") or "")
     if found is None:
         return False
     instance, role = found
-    path = sandbox.instance_path(root, instance.id)
-    if not path.exists():
+    if not store.exists(instance.id):
         return False
-    g.instance, g.role = instance, role
-    g.db = open_session(path)
+    g.store, g.instance, g.role = store, instance, role
+    g.db = store.open_session(instance.id)
     me_id = g.db.scalar(select(CrmUser.id).where(CrmUser.is_me))
     actor = CANDIDATE if role == "candidate" else COMMISSION
     g.ctx = Ctx(g.db, actor, now=datetime.now(UTC), business_date=instance.business_date, me_id=me_id)

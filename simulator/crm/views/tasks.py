@@ -7,12 +7,11 @@ Answers are saved in the instance (table ``task_answer``) and every change goes 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from simulator import sandbox, tasks
+from simulator import tasks
 from simulator.checks.normalise import parse_number
 from simulator.crm.models import TaskAnswer
 from simulator.crm.services.common import record
@@ -23,13 +22,11 @@ MAX_TEXT = 500
 
 
 def _scenario() -> Scenario:
-    root = Path(current_app.config["SANDBOX_ROOT"])
-    return sandbox.template_scenario(root / "templates" / g.instance.template)
+    return g.store.template_scenario(g.instance.template)
 
 
 def _views(scenario: Scenario) -> list[tasks.TaskView]:
-    conn = g.db.connection().connection.dbapi_connection
-    return tasks.task_views(conn, scenario)
+    return tasks.task_views(g.db.connection(), scenario)
 
 
 def _render(scenario: Scenario, errors: dict | None = None, sent: dict | None = None, failed: str = "", status=200):

@@ -1,0 +1,172 @@
+"""The PostgreSQL store: schemas per instance, the registry table, templates, and any node serving any candidate.
+
+Runs when the suite runs on PostgreSQL (``EXAMPLATFORM_TEST_DATABASE_URL``); every other simulator test runs
+on it too through the fixtures, these add what only schemas have.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from simulator import api, pgstore
+from simulator.errors import SimulatorError, UnknownInstance
+from simulator.pgstore import PostgresStore
+from simulator.registry import token_digest
+from simulator.scenario import load_scenario
+from tests.conftest import postgres_sandboxes
+from tests.simulator.conftest import Crm, _sim_app, instance_rows
+
+pytestmark = pytest.mark.postgres_only
+
+
+def _schemas(store: PostgresStore, like: str) -> list[str]:
+    with store.engine.connect() as conn:
+        query = text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :like ORDER BY nspname")
+        return list(conn.execute(query, {"like": like}).scalars())
+
+
+def _registry_row(store: PostgresStore, instance_id: str) -> dict | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(text("SELECT * FROM sim_registry.instance WHERE id = :id"), {"id": instance_id}).first()
+    return dict(row._mapping) if row else None
+
+
+def _other_node(store: PostgresStore) -> PostgresStore:
+    """The same database and namespace reached through another engine (another app node's pool)."""
+    separator = "&" if "?" in store.url else "?"
+    return PostgresStore(f"{store.url}{separator}application_name=node-b", store.namespace)
+
+
+def test_provision_creates_a_schema_and_a_registry_row_with_digests_only(provision, sandbox_root):
+    info = provision("kandydat-A", 7)
+    schema = f"siminst_{info.instance_id}"
+    assert _schemas(sandbox_root, schema) == [schema]
+    row = _registry_row(sandbox_root, info.instance_id)
+    assert row["namespace"] == sandbox_root.namespace and row["template"].startswith("simtpl_")
+    assert (row["scenario"], row["candidate_key"], row["seed"]) == ("practice", "kandydat-A", 7)
+    stored = " ".join(str(v) for v in row.values())
+    assert info.token not in stored and info.viewer_token not in stored
+    assert row["token_hash"] == token_digest(info.token)
+    # the copy moved every id sequence past the template's rows: new records get fresh ids
+    last = instance_rows(sandbox_root, info.instance_id, "SELECT max(id) FROM account")[0][0]
+    with sandbox_root.connect(info.instance_id, write=True) as conn:
+        new_id = conn.execute(text("SELECT nextval(pg_get_serial_sequence('account', 'id'))")).scalar()
+    assert new_id == last + 1
+
+
+def test_destroy_drops_the_schema_and_the_registry_row(provision, sandbox_root):
+    info = provision()
+    api.destroy(info.instance_id, root=sandbox_root)
+    assert _schemas(sandbox_root, f"siminst_{info.instance_id}") == []
+    assert _registry_row(sandbox_root, info.instance_id) is None
+    with pytest.raises(UnknownInstance):
+        api.destroy(info.instance_id, root=sandbox_root)
+
+
+def test_the_template_is_a_schema_built_once_with_its_scenario_text_stored(sandbox_root):
+    scenario = load_scenario("practice")
+    name = sandbox_root.build_template(scenario)
+    assert name == pgstore.template_name(scenario) and _schemas(sandbox_root, name) == [name]
+    assert sandbox_root.build_template(scenario) == name
+    with sandbox_root.engine.connect() as conn:
+        source = conn.execute(text("SELECT source FROM sim_registry.template WHERE name = :n"), {"n": name}).scalar()
+    assert bytes(source) == scenario.source  # reset works on any node: nothing only on a local disk
+    assert sandbox_root.template_scenario(name).digest == scenario.digest
+
+
+def test_concurrent_builders_of_a_new_template_do_not_collide(sandbox_root, tmp_path):
+    source = load_scenario("practice").path.read_text(encoding="utf-8")
+    folder = tmp_path / "bank" / "practice"
+    folder.mkdir(parents=True)
+    (folder / "scenario.yaml").write_text(source.replace("business_date: 2026-03-16", "business_date: 2026-03-18"))
+    scenario = load_scenario("practice", tmp_path / "bank")
+    names, errors = [], []
+
+    def build():
+        try:
+            names.append(PostgresStore(sandbox_root.url, sandbox_root.namespace).build_template(scenario))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(set(names)) == 1
+    assert sandbox_root.template_scenario(names[0]).business_date == date(2026, 3, 18)
+
+
+def test_a_failed_provision_leaves_nothing_behind(sandbox_root, monkeypatch):
+    sandbox_root.build_template(load_scenario("practice"))
+    before = _schemas(sandbox_root, "siminst_%")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("awaria w połowie")
+
+    monkeypatch.setattr(pgstore.actionlog, "append_raw", broken)
+    with pytest.raises(RuntimeError):
+        api.provision("practice", "kandydat", 1, root=sandbox_root)
+    assert _schemas(sandbox_root, "siminst_%") == before and sandbox_root.records() == []
+
+
+def test_a_second_node_serves_the_candidate_provisioned_on_the_first(sandbox_root, tmp_path):
+    node_a = _sim_app(sandbox_root, SANDBOX_ROOT=str(tmp_path / "node-a"))
+    other = _other_node(sandbox_root)
+    node_b = _sim_app(other, SANDBOX_ROOT=str(tmp_path / "node-b"))  # no folder in common
+    with node_a.app_context():
+        info = api.provision("practice", "kandydat-A", 5)
+    on_b = Crm(node_b.test_client(), info, other)
+    assert "Techbud" in on_b.get("accounts/").get_data(as_text=True)
+    edit = {"name": "Zmienione na B", "data_source": "targi", "owner_id": "1"}
+    assert on_b.post("accounts/1/edit", edit).status_code == 302
+    on_a = Crm(node_a.test_client(), info, sandbox_root)
+    assert "Zmienione na B" in on_a.get("accounts/1").get_data(as_text=True)
+    viewer_on_b = Crm(node_b.test_client(), info, other, viewer=True)
+    assert viewer_on_b.get("accounts/1").status_code == 200
+    assert viewer_on_b.post("accounts/1/edit", {"name": "x"}).status_code == 403
+    actions = [e["action"] for e in on_a.log()]
+    assert "account.updated" in actions and actions[-1] == "write_refused"
+    assert api.verify_log(info.instance_id, root=sandbox_root) == (True, None)
+
+
+def test_reset_and_freeze_from_a_second_node(sim_app, provision, sandbox_root):
+    info = provision("kandydat-A", 3)
+    crm = Crm(sim_app.test_client(), info, sandbox_root)
+    start = crm.sql("SELECT id, name FROM account ORDER BY id")
+    crm.post("accounts/1/edit", {"name": "Zmieniona", "data_source": "targi", "owner_id": "1"})
+    crm.post("accounts/new", {"name": "Dodana", "data_source": "targi", "owner_id": "1"})
+    other = _other_node(sandbox_root)
+    api.reset(info.instance_id, actor="operator@osrodek.pl", reason="awaria", root=other)
+    assert crm.sql("SELECT id, name FROM account ORDER BY id") == start
+    assert crm.log()[-1]["action"] == "instance.reset"
+    assert crm.post("accounts/new", {"name": "Po resecie", "data_source": "targi", "owner_id": "1"}).status_code == 302
+    assert crm.one("SELECT max(id) FROM account") == start[-1][0] + 1  # the sequences follow the copy
+    api.freeze(info.instance_id, root=other)
+    assert crm.post("accounts/1/edit", {"name": "Po zamrożeniu"}).status_code == 423
+    assert api.verify_log(info.instance_id, root=sandbox_root) == (True, None)
+    assert api.evaluate(info.instance_id, root=other).instance_id == info.instance_id
+
+
+def test_namespaces_do_not_see_each_others_instances(sim_database_url, provision, sandbox_root):
+    mine = provision("kandydat-A", 1)
+    with postgres_sandboxes(sim_database_url) as elsewhere:
+        assert elsewhere.records() == [] and elsewhere.find_by_token(mine.token) is None
+        with pytest.raises(UnknownInstance):
+            api.timeline(mine.instance_id, root=elsewhere)
+        theirs = api.provision("practice", "kandydat-B", 2, root=elsewhere)
+        assert [r.id for r in sandbox_root.records()] == [mine.instance_id]
+        assert sandbox_root.find_by_token(theirs.token) is None
+    assert _schemas(sandbox_root, f"siminst_{theirs.instance_id}") == []  # dropped with its namespace
+
+
+def test_instance_ids_that_are_not_ours_never_reach_sql(sandbox_root):
+    for forged in ('x"; DROP SCHEMA sim_registry CASCADE; --', "../etc", ""):
+        with pytest.raises(UnknownInstance):
+            api.freeze(forged, root=sandbox_root)
+    with pytest.raises(SimulatorError):
+        PostgresStore(sandbox_root.url, "zła przestrzeń; DROP")
