@@ -11,9 +11,10 @@ database, nothing on a local disk::
 
 A template is built under ``pg_advisory_xact_lock`` (concurrent builders wait, the loser reuses the winner's
 schema) and seeded by ``seed_scenario`` through the ORM with ``schema_translate_map``. A provision creates the
-instance's tables from the metadata, copies every table from the template (``INSERT … SELECT``), moves every
-id sequence past the copied rows, then applies the same variations, task set-up and first log entry as the file
-store, and registers the tokens — all in one transaction, so a failure leaves nothing behind.
+instance's tables with the DDL of ``create_all`` (compiled once, run in the new schema), copies every table
+from the template (``INSERT … SELECT``), moves every id sequence past the copied rows, then applies the same
+variations, task set-up and first log entry as the file store, and registers the tokens — all in one
+transaction, so a failure leaves nothing behind.
 
 Every connection on an instance sets ``search_path`` to the instance's schema for its transaction only
 (``set_config(…, true)``), so the Core statements and the ORM shared with the file store need no schema
@@ -34,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, create_mock_engine, event, text
 from sqlalchemy.orm import Session
 
 from simulator import actionlog, registry
@@ -168,11 +169,32 @@ def _copy_sql(source: str, target: str, *, with_log: bool) -> str:
     return ";\n".join(statements)
 
 
+_ddl: str | None = None
+
+
+def tables_ddl() -> str:
+    """Return the DDL ``create_all`` emits for the CRM's tables, unqualified, as one script (compiled once).
+
+    Run after ``SET LOCAL search_path`` to a new schema it creates the tables, their id sequences, keys and
+    indexes there in one round trip: the same statements as ``create_all``, without compiling them again for
+    every instance.
+    """
+    global _ddl  # noqa: PLW0603  (compiled once per process)
+    if _ddl is None:
+        statements: list[str] = []
+        recorder = create_mock_engine(
+            "postgresql+psycopg://", lambda sql, *a, **k: statements.append(str(sql.compile(dialect=recorder.dialect)))
+        )
+        Base.metadata.create_all(recorder, checkfirst=False)
+        _ddl = ";\n".join(statements)
+    return _ddl
+
+
 def _create_tables(conn: Connection, schema: str) -> None:
-    """Create the CRM's tables (with their own sequences, keys and indexes) in a new schema."""
+    """Create a schema with the CRM's tables (with their own sequences, keys and indexes) and enter it."""
     conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    Base.metadata.create_all(conn.execution_options(schema_translate_map={None: schema}), checkfirst=False)
-    conn.execution_options(schema_translate_map=None)
+    conn.execute(_PATH, {"schema": schema})
+    conn.exec_driver_sql(tables_ddl())
 
 
 class InstanceSession(Session):
@@ -212,8 +234,9 @@ class PostgresStore(Store):
             if conn.execute(_TEMPLATE_SOURCE, {"name": name}).first() is not None:
                 return name
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')  # a leftover without its row
-            _create_tables(conn, name)
+            conn.exec_driver_sql(f'CREATE SCHEMA "{name}"')
             seeding = conn.execution_options(schema_translate_map={None: name})
+            Base.metadata.create_all(seeding, checkfirst=False)
             with Session(bind=seeding, autoflush=False) as session:
                 seed_scenario(session, scenario, datetime.now(UTC))
                 session.flush()
@@ -297,7 +320,6 @@ class PostgresStore(Store):
                 return None
             _create_tables(conn, schema)
             conn.exec_driver_sql(_copy_sql(template, schema, with_log=True))
-            conn.execute(_PATH, {"schema": schema})
             _initialise(conn, scenario, seed, instance_id, now)
             actionlog.append_raw(conn, now=now, **provisioned_entry(scenario, seed))
             conn.execute(
