@@ -18,7 +18,6 @@ from typing import Any
 
 from simulator import checks, sandbox, tasks
 from simulator.checks import CheckResult
-from simulator.checks import vocabulary as voc
 from simulator.checks.snapshot import Snapshot
 from simulator.scenario import Scenario
 
@@ -121,7 +120,7 @@ def snapshot_for(conn: sqlite3.Connection, scenario: Scenario, task: dict[str, A
     meta = dict(conn.execute("SELECT key, value FROM instance_meta WHERE key = 'business_date'"))
     snap = Snapshot(
         conn=conn,
-        seed_ids=voc.seed_ids(scenario.data),
+        seed_ids=scenario.seed_ids,
         business_date=datetime.fromisoformat(meta["business_date"]).date() if meta else scenario.business_date,
         seed_max_ids=max_ids,
         all_variables=variables,

@@ -8,6 +8,7 @@ always show the start values, whatever the candidate later edits.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -82,7 +83,7 @@ def _variable(conn: sqlite3.Connection, ids: dict[str, dict[str, int]], spec: di
 
 def compute_variables(conn: sqlite3.Connection, scenario: Scenario) -> dict[str, dict[str, dict[str, Any]]]:
     """Return task key → variable → {value, kind} read from the instance's current data."""
-    ids = voc.seed_ids(scenario.data)
+    ids = scenario.seed_ids
     found: dict[str, dict[str, dict[str, Any]]] = {}
     for task in scenario.tasks:
         values = {}
@@ -92,15 +93,19 @@ def compute_variables(conn: sqlite3.Connection, scenario: Scenario) -> dict[str,
     return found
 
 
-def seed_max_ids(conn: sqlite3.Connection) -> dict[str, int]:
-    """Return the highest id of every entity (the start state: larger ids were added by the candidate)."""
+@functools.lru_cache(maxsize=1)
+def _max_ids_query() -> str:
     parts = [
         f"SELECT '{entity}', coalesce(max(id), 0) FROM {voc.table(entity)}"  # noqa: S608  (our own vocabulary)
         for entity in voc.ENTITY_MODELS
         if "id" in voc.FIELDS[entity]
     ]
-    query = " UNION ALL ".join(parts)  # one query: provisioning stays close to a file copy
-    return dict(conn.execute(query).fetchall())
+    return " UNION ALL ".join(parts)  # one query: provisioning stays close to a file copy
+
+
+def seed_max_ids(conn: sqlite3.Connection) -> dict[str, int]:
+    """Return the highest id of every entity (the start state: larger ids were added by the candidate)."""
+    return dict(conn.execute(_max_ids_query()).fetchall())
 
 
 def initialise(conn: sqlite3.Connection, scenario: Scenario) -> None:

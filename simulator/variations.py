@@ -7,6 +7,7 @@ the scenario's ``variations`` section; targets are a closed list mapped to colum
 
 from __future__ import annotations
 
+import functools
 import random
 import sqlite3
 import unicodedata
@@ -63,6 +64,7 @@ def _shift_dates(conn, rng, table: str, column: str, days: int) -> None:
     conn.executemany(f"UPDATE {table} SET {column} = ? WHERE id = ?", updates)  # noqa: S608
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a few hundred pool names
 def ascii_fold(text: str) -> str:
     """Return lower-case ASCII for an e-mail local part (Łukasz Żółć → lukasz, zolc)."""
     text = text.replace("ł", "l").replace("Ł", "L")
