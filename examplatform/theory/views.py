@@ -81,8 +81,13 @@ def take(attempt_id: int):
         token = _workstation(attempt)
     except workstation.WorkstationMismatch as exc:
         return render_template("errors/error.html", code=409, title=_("Inne stanowisko"), message=exc.message), 409
-    db.session.commit()
-    return _with_cookie(make_response(render_template("theory/take.html", attempt=attempt)), attempt, token)
+    initial_state = delivery.state(attempt, utcnow())  # the page starts without another round trip
+    page = render_template(
+        "theory/take.html", attempt=attempt, texts=delivery.page_texts(), initial_state=initial_state
+    )
+    response = _with_cookie(make_response(page), attempt, token)
+    db.session.commit()  # built first: the commit expires what the page needs (no reloads), sent after
+    return response
 
 
 @bp.route("/<int:attempt_id>/start", methods=["POST"])
@@ -99,8 +104,9 @@ def start(attempt_id: int):
             form.pin.errors = [*form.pin.errors, exc.message]
         else:
             token = workstation.bind(attempt) if attempt.status is AttemptStatus.IN_PROGRESS else None
+            response = _with_cookie(redirect(url_for(".take", attempt_id=attempt.id)), attempt, token)
             db.session.commit()
-            return _with_cookie(redirect(url_for(".take", attempt_id=attempt.id)), attempt, token)
+            return response
     return render_template("theory/start.html", attempt=attempt, form=form), 400
 
 
@@ -109,8 +115,9 @@ def start(attempt_id: int):
 def state(attempt_id: int):
     attempt = _attempt(attempt_id)
     token = _workstation(attempt)
+    response = _with_cookie(jsonify(delivery.state(attempt, utcnow())), attempt, token)
     db.session.commit()
-    return _with_cookie(jsonify(delivery.state(attempt, utcnow())), attempt, token)
+    return response
 
 
 def _json_body() -> dict:
