@@ -9,7 +9,7 @@ from datetime import datetime
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from examplatform.auth.models import User
 from examplatform.bank.items import ItemType
@@ -21,14 +21,28 @@ from examplatform.theory import attempts as A
 from examplatform.theory.models import Attempt, AttemptStatus, FormItem, TestForm
 
 
-def attempt_for_candidate(user: User, attempt_id: int) -> Attempt:
-    """Return the candidate's own attempt; anybody else's is 'not found' (its existence is not revealed)."""
-    attempt = db.session.scalar(
+def attempt_for_candidate(
+    user: User, attempt_id: int, *, with_session: bool = False, with_items: bool = False
+) -> Attempt:
+    """Return the candidate's own attempt; anybody else's is 'not found' (its existence is not revealed).
+
+    Its form and enrolment come in the same query (they are joined for the ownership check anyway), and when
+    asked for, the validation session (the start needs its PIN) and the form's items (the page shows them).
+    """
+    query = (
         select(Attempt)
-        .join(TestForm)
-        .join(Enrolment)
+        .join(Attempt.form)
+        .join(TestForm.enrolment)
+        .options(contains_eager(Attempt.form).contains_eager(TestForm.enrolment))
         .where(Attempt.id == attempt_id, Enrolment.candidate_id == user.id)
     )
+    if with_session:
+        query = query.options(
+            contains_eager(Attempt.form).contains_eager(TestForm.enrolment).joinedload(Enrolment.session)
+        )
+    if with_items:
+        query = query.options(contains_eager(Attempt.form).undefer(TestForm.public_items))
+    attempt = db.session.scalar(query)
     if attempt is None:
         raise NotFound(_("Nie ma takiego testu."))
     return attempt

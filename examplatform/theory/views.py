@@ -31,8 +31,8 @@ from examplatform.theory.models import AttemptStatus
 bp = Blueprint("theory", __name__, url_prefix="/test", template_folder="templates")
 
 
-def _attempt(attempt_id: int):
-    attempt = delivery.attempt_for_candidate(current_user, attempt_id)
+def _attempt(attempt_id: int, *, with_session: bool = False, with_items: bool = False):
+    attempt = delivery.attempt_for_candidate(current_user, attempt_id, with_session=with_session, with_items=with_items)
     if A.enforce_deadline(attempt, utcnow()):
         db.session.commit()
     return attempt
@@ -72,7 +72,7 @@ def index():
 @bp.route("/<int:attempt_id>")
 @role_required(Role.CANDIDATE)
 def take(attempt_id: int):
-    attempt = _attempt(attempt_id)
+    attempt = _attempt(attempt_id, with_items=True)
     if attempt.status is AttemptStatus.SUBMITTED:
         return redirect(url_for(".receipt", attempt_id=attempt.id))
     if attempt.status is AttemptStatus.READY:
@@ -94,7 +94,7 @@ def take(attempt_id: int):
 @limiter.limit("10 per minute", key_func=lambda: f"pin:{current_user.get_id()}")
 @role_required(Role.CANDIDATE)
 def start(attempt_id: int):
-    attempt = _attempt(attempt_id)
+    attempt = _attempt(attempt_id, with_session=True)
     form = StartForm()
     if form.validate_on_submit():
         try:
@@ -113,7 +113,7 @@ def start(attempt_id: int):
 @bp.route("/<int:attempt_id>/state")
 @role_required(Role.CANDIDATE)
 def state(attempt_id: int):
-    attempt = _attempt(attempt_id)
+    attempt = _attempt(attempt_id, with_items=True)
     token = _workstation(attempt)
     response = _with_cookie(jsonify(delivery.state(attempt, utcnow())), attempt, token)
     db.session.commit()
