@@ -3,8 +3,9 @@
 Prepares a fresh database directly (the real item bank, one session, forms generated before the start, PIN,
 every candidate checked in and authorised), starts gunicorn the way the README does on 127.0.0.1, and drives
 the candidates over HTTP with aiohttp, each with its own cookie jar, as test.js does in a browser: log in
-(warm-up, not measured), start within a window with the PIN, GET the state, answer every item after a think
-time with a save on every change (some changed twice, some resent with the same seq), heartbeats, submit.
+(warm-up, not measured), start within a window with the PIN, read the state the test page carries, answer
+every item after a think time with a save on every change (some changed twice, some resent with the same
+seq), heartbeats, submit.
 
 Prints p50/p95/p99 of start, save and submit, the save throughput, errors, and the LOST ANSWERS found by
 reading the database afterwards (every acknowledged save must be in the answer journal and the newest one per
@@ -63,6 +64,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 VALUE_ATTR = re.compile(r'value="([^"]+)"')
 DATA_CSRF = re.compile(r'data-csrf="([^"]+)"')
+INITIAL_STATE = re.compile(r'<script type="application/json" id="initial-state">(.*?)</script>', re.S)
 SAVE_RETRIES = 6
 
 
@@ -578,7 +580,7 @@ class Run:
         c.logged_in = bool(c.csrf)
 
     async def start(self, c: Candidate, kind: str = "start") -> None:
-        """POST the PIN, follow to the test page (data-csrf), GET the state with the items."""
+        """POST the PIN, follow to the test page (data-csrf and the state with the items, as test.js reads it)."""
         began = time.perf_counter()
         data = {"csrf_token": c.csrf, "pin": self.pin}
         reply = await call(self.stats, kind, c.http, "POST", c.base + "/start", data=data, expect=(302,))
@@ -590,12 +592,13 @@ class Run:
             self.stats.error(kind + ": test page", "no data-csrf")
             return
         c.csrf = match.group(1)
-        state = await call(self.stats, kind + ": state", c.http, "GET", c.base + "/state", headers=c.json_headers())
-        if state is None or state.status != 200:
+        embedded = INITIAL_STATE.search(page.body.decode())  # as test.js: the page carries its state
+        if embedded is None:
+            self.stats.error(kind + ": test page", "no initial state")
             return
-        body = state.json()
+        body = json.loads(embedded.group(1))
         if body["status"] != "in_progress" or len(body["items"]) == 0:
-            self.stats.error(kind + ": state", f"status {body['status']}, {len(body['items'])} items")
+            self.stats.error(kind + ": test page", f"status {body['status']}, {len(body['items'])} items")
             return
         c.items, c.seq = sorted(body["items"], key=lambda i: i["position"]), body["last_seq"]
         self.stats.latency[kind + " → items on screen"].append(time.perf_counter() - began)

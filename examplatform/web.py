@@ -109,10 +109,21 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from examplatform.navigation import navigation_for
 
+    class LazyNavigation:
+        """The menu entries, built only if the page shows the menu (the test page does not)."""
+
+        def __init__(self, user) -> None:
+            self.user, self.items = user, None
+
+        def __iter__(self):
+            if self.items is None:
+                self.items = navigation_for(self.user)
+            return iter(self.items)
+
     @app.context_processor
     def inject():
         return {
-            "nav_items": navigation_for(current_user),
+            "nav_items": LazyNavigation(current_user),
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
         }

@@ -20,7 +20,6 @@ from sqlalchemy import Connection, text
 
 from simulator import checks, tasks
 from simulator.checks import CheckResult
-from simulator.checks import vocabulary as voc
 from simulator.checks.snapshot import Snapshot
 from simulator.scenario import Scenario
 from simulator.storage import Store, store_for
@@ -118,7 +117,7 @@ def snapshot_for(conn: Connection, scenario: Scenario, task: dict[str, Any] | No
     meta = dict(conn.execute(_BUSINESS_DATE).tuples().all())
     snap = Snapshot(
         conn=conn,
-        seed_ids=voc.seed_ids(scenario.data),
+        seed_ids=scenario.seed_ids,
         business_date=datetime.fromisoformat(meta["business_date"]).date() if meta else scenario.business_date,
         seed_max_ids=max_ids,
         all_variables=variables,

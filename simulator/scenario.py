@@ -6,6 +6,7 @@ Every problem is reported with its file and line; a broken file never reaches a 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -48,6 +49,13 @@ class Scenario:
     @property
     def tasks(self) -> list[dict[str, Any]]:
         return self.data.get("tasks", [])
+
+    @functools.cached_property
+    def seed_ids(self) -> dict[str, dict[str, int]]:
+        """Entity → seed key → id of the seeded records (computed once per scenario; do not modify)."""
+        from simulator.checks import vocabulary
+
+        return vocabulary.seed_ids(self.data)
 
 
 def _dates_as_text(value: Any) -> Any:

@@ -9,6 +9,7 @@ always show the start values, whatever the candidate later edits. Every function
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_decimal
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import OperationalError
 
 from simulator.checks import vocabulary as voc
@@ -86,7 +87,7 @@ def _variable(conn: Connection, ids: dict[str, dict[str, int]], spec: dict[str, 
 
 def compute_variables(conn: Connection, scenario: Scenario) -> dict[str, dict[str, dict[str, Any]]]:
     """Return task key → variable → {value, kind} read from the instance's current data."""
-    ids = voc.seed_ids(scenario.data)
+    ids = scenario.seed_ids
     found: dict[str, dict[str, dict[str, Any]]] = {}
     for task in scenario.tasks:
         values = {}
@@ -96,15 +97,19 @@ def compute_variables(conn: Connection, scenario: Scenario) -> dict[str, dict[st
     return found
 
 
-def seed_max_ids(conn: Connection) -> dict[str, int]:
-    """Return the highest id of every entity (the start state: larger ids were added by the candidate)."""
+@functools.lru_cache(maxsize=1)
+def _max_ids_query() -> TextClause:
     parts = [
         f"SELECT '{entity}', coalesce(max(id), 0) FROM {voc.table(entity)}"  # noqa: S608  (our own vocabulary)
         for entity in voc.ENTITY_MODELS
         if "id" in voc.FIELDS[entity]
     ]
-    query = " UNION ALL ".join(parts)  # one query: provisioning stays close to a file copy
-    return dict(conn.execute(text(query)).tuples().all())
+    return text(" UNION ALL ".join(parts))  # one query: provisioning stays close to a file copy
+
+
+def seed_max_ids(conn: Connection) -> dict[str, int]:
+    """Return the highest id of every entity (the start state: larger ids were added by the candidate)."""
+    return dict(conn.execute(_max_ids_query()).tuples().all())
 
 
 def initialise(conn: Connection, scenario: Scenario) -> None:

@@ -8,6 +8,7 @@ SQLAlchemy Core with named parameters, so they run on a SQLite instance file and
 
 from __future__ import annotations
 
+import functools
 import random
 import unicodedata
 from datetime import date, timedelta
@@ -69,6 +70,7 @@ def _shift_dates(conn, rng, table: str, column: str, days: int) -> None:
         conn.execute(update.bindparams(bindparam("value", type_=Date)), updates)
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a few hundred pool names
 def ascii_fold(text: str) -> str:
     """Return lower-case ASCII for an e-mail local part (Łukasz Żółć → lukasz, zolc)."""
     text = text.replace("ł", "l").replace("Ł", "L")

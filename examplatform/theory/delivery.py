@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from examplatform.auth.models import User
 from examplatform.bank.items import ItemType
+from examplatform.bank.models import ItemVersion
 from examplatform.core.errors import NotFound
 from examplatform.extensions import db
 from examplatform.sessions.models import Enrolment
@@ -18,14 +21,28 @@ from examplatform.theory import attempts as A
 from examplatform.theory.models import Attempt, AttemptStatus, FormItem, TestForm
 
 
-def attempt_for_candidate(user: User, attempt_id: int) -> Attempt:
-    """Return the candidate's own attempt; anybody else's is 'not found' (its existence is not revealed)."""
-    attempt = db.session.scalar(
+def attempt_for_candidate(
+    user: User, attempt_id: int, *, with_session: bool = False, with_items: bool = False
+) -> Attempt:
+    """Return the candidate's own attempt; anybody else's is 'not found' (its existence is not revealed).
+
+    Its form and enrolment come in the same query (they are joined for the ownership check anyway), and when
+    asked for, the validation session (the start needs its PIN) and the form's items (the page shows them).
+    """
+    query = (
         select(Attempt)
-        .join(TestForm)
-        .join(Enrolment)
+        .join(Attempt.form)
+        .join(TestForm.enrolment)
+        .options(contains_eager(Attempt.form).contains_eager(TestForm.enrolment))
         .where(Attempt.id == attempt_id, Enrolment.candidate_id == user.id)
     )
+    if with_session:
+        query = query.options(
+            contains_eager(Attempt.form).contains_eager(TestForm.enrolment).joinedload(Enrolment.session)
+        )
+    if with_items:
+        query = query.options(contains_eager(Attempt.form).undefer(TestForm.public_items))
+    attempt = db.session.scalar(query)
     if attempt is None:
         raise NotFound(_("Nie ma takiego testu."))
     return attempt
@@ -39,12 +56,34 @@ def attempts_of(user: User) -> list[Attempt]:
     )
 
 
-def public_item(fi: FormItem) -> dict:
+@functools.lru_cache(maxsize=8)
+def _page_texts(locale: str) -> dict[str, str]:
+    return {
+        "saved": _("Zapisano"),
+        "saving": _("Zapisywanie…"),
+        "offline": _("Brak sieci — odpowiedzi zachowane na tym komputerze"),
+        "item": _("Zadanie %(n)s z %(of)s", n="%(n)s", of="%(of)s"),
+        "answered": _("odpowiedzi: %(n)s z %(of)s", n="%(n)s", of="%(of)s"),
+        "true": _("Prawda"),
+        "false": _("Fałsz"),
+        "choose": _("— wybierz —"),
+        "place": _("Miejsce w kolejności:"),
+        "confirm": _("Czy na pewno zakończyć test? Nie będzie można zmienić odpowiedzi."),
+        "unanswered": _("Bez odpowiedzi pozostało zadań: %(n)s.", n="%(n)s"),
+        "closed": _("Test został zakończony. Trwa przekierowanie do potwierdzenia…"),
+        "pending": _("Nie wszystkie odpowiedzi dotarły jeszcze do serwera. Poczekaj na powrót sieci."),
+    }
+
+
+def page_texts() -> dict[str, str]:
+    """The test page's texts for its script in the request's language (translated once per language)."""
+    return _page_texts(str(get_locale()))
+
+
+def public_item_of(position: int, version: ItemVersion, order) -> dict:
     """Serialise one form item for the candidate: text and choices in their shown order, nothing else."""
-    version = fi.item_version
     item = A.item_from_content(version.content, version.status, version.origin)
-    data = {"position": fi.position, "type": str(item.type), "stem": item.stem}
-    order = fi.order
+    data = {"position": position, "type": str(item.type), "stem": item.stem}
     if item.type is ItemType.MATCHING:
         premises = {c.id: c.text for c in item.premises}
         responses = {c.id: c.text for c in item.responses}
@@ -56,23 +95,35 @@ def public_item(fi: FormItem) -> dict:
     return data
 
 
+def public_item(fi: FormItem) -> dict:
+    return public_item_of(fi.position, fi.item_version, fi.order)
+
+
+def public_items(form: TestForm) -> list[dict]:
+    """The form's items as the candidate sees them: stored with the form when it was generated."""
+    if form.public_items is not None:
+        return json.loads(form.public_items)
+    form_items = db.session.scalars(  # a form generated before the items were stored with it
+        select(FormItem)
+        .options(joinedload(FormItem.item_version))
+        .where(FormItem.form_id == form.id)
+        .order_by(FormItem.position)
+    ).all()
+    return [public_item(fi) for fi in form_items]
+
+
 def state(attempt: Attempt, now: datetime) -> dict:
     """The attempt as the candidate's page needs it (items only once the test has started)."""
     started = attempt.status in (AttemptStatus.IN_PROGRESS, AttemptStatus.PAUSED)
-    form_items = db.session.scalars(
-        select(FormItem)
-        .options(joinedload(FormItem.item_version))
-        .where(FormItem.form_id == attempt.form_id)
-        .order_by(FormItem.position)
-    ).all()
+    items = public_items(attempt.form)
     return {
         "status": str(attempt.status),
         "remaining_seconds": A.remaining_seconds(attempt, now),
         "server_time": now.isoformat(),
         "last_seq": attempt.last_seq,
         "form": attempt.form.code,
-        "count": len(form_items),
-        "items": [public_item(fi) for fi in form_items] if started else [],
+        "count": len(items),
+        "items": items if started else [],
         "answers": {
             str(a.position): {"value": json.loads(a.value), "flagged": a.flagged, "seq": a.seq} for a in attempt.answers
         }

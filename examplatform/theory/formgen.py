@@ -20,6 +20,7 @@ from examplatform.extensions import db
 from examplatform.qualification.loader import Qualification
 from examplatform.sessions.models import Enrolment, ValidationSession
 from examplatform.theory.blueprints import blueprint_for, check_allocation, snapshot
+from examplatform.theory.delivery import public_item_of
 from examplatform.theory.models import Attempt, AttemptStatus, FormItem, TestForm
 
 
@@ -118,9 +119,15 @@ def generate_form(enrolment: Enrolment, settings: dict, *, now: datetime, seed: 
     ]
     db.session.add(form)
     db.session.add(Attempt(form=form, status=AttemptStatus.READY))
-    for version in db.session.scalars(select(ItemVersion).where(ItemVersion.id.in_([p.version_id for p in plan]))):
+    versions = {
+        v.id: v for v in db.session.scalars(select(ItemVersion).where(ItemVersion.id.in_([p.version_id for p in plan])))
+    }
+    for version in versions.values():
         version.exposure_count += 1
         version.first_used_at = version.first_used_at or now
+    form.public_items = json.dumps(
+        [public_item_of(n, versions[p.version_id], p.order) for n, p in enumerate(plan, start=1)], ensure_ascii=False
+    )
     db.session.flush()
     return form
 

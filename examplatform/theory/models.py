@@ -63,7 +63,10 @@ class TestForm(db.Model):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     seed: Mapped[int] = mapped_column(BigInteger)
     settings: Mapped[str] = mapped_column(Text)  # JSON snapshot of the blueprint used
-    selection_trace: Mapped[str] = mapped_column(Text)  # JSON: the ranked pools the seed chose from
+    # JSON: the ranked pools the seed chose from (for reproducing the form; loaded on demand)
+    selection_trace: Mapped[str] = mapped_column(Text, deferred=True)
+    # JSON: the items exactly as the candidate's page shows them (no keys), fixed with the form; loaded on demand
+    public_items: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     enrolment: Mapped[Enrolment] = relationship()

@@ -31,8 +31,8 @@ from examplatform.theory.models import AttemptStatus
 bp = Blueprint("theory", __name__, url_prefix="/test", template_folder="templates")
 
 
-def _attempt(attempt_id: int):
-    attempt = delivery.attempt_for_candidate(current_user, attempt_id)
+def _attempt(attempt_id: int, *, with_session: bool = False, with_items: bool = False):
+    attempt = delivery.attempt_for_candidate(current_user, attempt_id, with_session=with_session, with_items=with_items)
     if A.enforce_deadline(attempt, utcnow()):
         db.session.commit()
     return attempt
@@ -72,7 +72,7 @@ def index():
 @bp.route("/<int:attempt_id>")
 @role_required(Role.CANDIDATE)
 def take(attempt_id: int):
-    attempt = _attempt(attempt_id)
+    attempt = _attempt(attempt_id, with_items=True)
     if attempt.status is AttemptStatus.SUBMITTED:
         return redirect(url_for(".receipt", attempt_id=attempt.id))
     if attempt.status is AttemptStatus.READY:
@@ -81,15 +81,20 @@ def take(attempt_id: int):
         token = _workstation(attempt)
     except workstation.WorkstationMismatch as exc:
         return render_template("errors/error.html", code=409, title=_("Inne stanowisko"), message=exc.message), 409
-    db.session.commit()
-    return _with_cookie(make_response(render_template("theory/take.html", attempt=attempt)), attempt, token)
+    initial_state = delivery.state(attempt, utcnow())  # the page starts without another round trip
+    page = render_template(
+        "theory/take.html", attempt=attempt, texts=delivery.page_texts(), initial_state=initial_state
+    )
+    response = _with_cookie(make_response(page), attempt, token)
+    db.session.commit()  # built first: the commit expires what the page needs (no reloads), sent after
+    return response
 
 
 @bp.route("/<int:attempt_id>/start", methods=["POST"])
 @limiter.limit("10 per minute", key_func=lambda: f"pin:{current_user.get_id()}")
 @role_required(Role.CANDIDATE)
 def start(attempt_id: int):
-    attempt = _attempt(attempt_id)
+    attempt = _attempt(attempt_id, with_session=True)
     form = StartForm()
     if form.validate_on_submit():
         try:
@@ -99,18 +104,20 @@ def start(attempt_id: int):
             form.pin.errors = [*form.pin.errors, exc.message]
         else:
             token = workstation.bind(attempt) if attempt.status is AttemptStatus.IN_PROGRESS else None
+            response = _with_cookie(redirect(url_for(".take", attempt_id=attempt.id)), attempt, token)
             db.session.commit()
-            return _with_cookie(redirect(url_for(".take", attempt_id=attempt.id)), attempt, token)
+            return response
     return render_template("theory/start.html", attempt=attempt, form=form), 400
 
 
 @bp.route("/<int:attempt_id>/state")
 @role_required(Role.CANDIDATE)
 def state(attempt_id: int):
-    attempt = _attempt(attempt_id)
+    attempt = _attempt(attempt_id, with_items=True)
     token = _workstation(attempt)
+    response = _with_cookie(jsonify(delivery.state(attempt, utcnow())), attempt, token)
     db.session.commit()
-    return _with_cookie(jsonify(delivery.state(attempt, utcnow())), attempt, token)
+    return response
 
 
 def _json_body() -> dict:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from examplatform.audit.models import AuditEntry
 from examplatform.extensions import db
+from examplatform.theory import delivery
 from examplatform.theory.models import Attempt, AttemptStatus
 
 
@@ -351,3 +352,28 @@ def test_a_save_reads_only_what_it_needs(started):
     assert len(statements) <= 10, statements
     form_reads = [s for s in selects if "form_item" in s]
     assert form_reads and all("form_item.position = " in s for s in form_reads)  # one item, never the whole form
+
+
+def test_the_test_page_carries_its_state_and_no_menu(started):
+    """The page starts from the state it was rendered with (one round trip less at the start spike)."""
+    browser, attempt = started
+    page = browser.get(f"/test/{attempt.id}").get_data(as_text=True)
+    embedded = re.search(r'<script type="application/json" id="initial-state">(.*?)</script>', page, re.S)
+    assert embedded is not None
+    state = json.loads(embedded.group(1))
+    fetched = browser.get(f"/test/{attempt.id}/state").get_json()
+    assert state["items"] == fetched["items"] and len(state["items"]) == 40
+    assert state["status"] == "in_progress" and state["form"] == attempt.form.code
+    assert 'href="/sessions/' not in page and "navbar-nav" not in page  # no menu to wander off through
+    assert 'data-saved="Zapisano"' in page
+
+
+def test_items_stored_with_the_form_are_what_the_form_items_give(started):
+    """The items kept with the form when it was generated equal those derived from its item versions."""
+    browser, attempt = started
+    form = attempt.form
+    derived = [delivery.public_item(fi) for fi in form.items]
+    assert json.loads(form.public_items) == derived
+    form.public_items = None  # a form generated before the items were stored with it
+    db.session.commit()
+    assert browser.get(f"/test/{attempt.id}/state").get_json()["items"] == derived

@@ -326,8 +326,11 @@
 
   // --- start -------------------------------------------------------------------------------------------
   async function load() {
-    const response = await fetch(app.dataset.stateUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-    const state = await response.json();
+    // the page carries the state it was rendered with; the state URL is for a page without it
+    const embedded = document.getElementById("initial-state");
+    const state = embedded
+      ? JSON.parse(embedded.textContent)
+      : await (await fetch(app.dataset.stateUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })).json();
     items = state.items;
     status = state.status;
     remaining = state.remaining_seconds;
