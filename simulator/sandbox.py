@@ -8,9 +8,9 @@ Layout under the sandbox root (``<instance folder>/sandboxes`` by default)::
     <instance id>.sqlite3                  one candidate's CRM
 
 ``FileStore`` wraps these functions in the ``storage.Store`` contract; with ``DATABASE_URL`` on PostgreSQL
-``store_for`` returns the schema store (``simulator.pgstore``) instead. Raw work on an instance file goes
-through a SQLAlchemy ``Connection`` (``file_connection``), so variations, task set-up and the log run the same
-Core statements on both backends.
+``store_for`` returns the schema store (``simulator.pgstore``) instead. Raw work on an instance goes through a
+SQLAlchemy ``Connection`` (the provisioning workbench's engine, ``file_connection`` for an instance file), so
+variations, task set-up and the log run the same Core statements on both backends.
 """
 
 from __future__ import annotations
