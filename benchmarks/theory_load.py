@@ -3,7 +3,7 @@
 Prepares a fresh database directly (the real item bank, one session, forms generated before the start, PIN,
 every candidate checked in and authorised), starts gunicorn the way the README does on 127.0.0.1, and drives
 the candidates over HTTP with aiohttp, each with its own cookie jar, as test.js does in a browser: log in
-(warm-up, not measured), start within a window with the PIN, read the state the test page carries, answer
+(warm-up, not measured), start within a window with the PIN (the reply is the test page with its state), answer
 every item after a think time with a save on every change (some changed twice, some resent with the same
 seq), heartbeats, submit.
 
@@ -580,25 +580,21 @@ class Run:
         c.logged_in = bool(c.csrf)
 
     async def start(self, c: Candidate, kind: str = "start") -> None:
-        """POST the PIN, follow to the test page (data-csrf and the state with the items, as test.js reads it)."""
+        """POST the PIN: the reply is the test page (data-csrf and the state with the items, as test.js reads it)."""
         began = time.perf_counter()
         data = {"csrf_token": c.csrf, "pin": self.pin}
-        reply = await call(self.stats, kind, c.http, "POST", c.base + "/start", data=data, expect=(302,))
-        if reply is None or reply.status != 302:
+        page = await call(self.stats, kind, c.http, "POST", c.base + "/start", data=data, expect=(200,))
+        if page is None or page.status != 200:
             return
-        page = await call(self.stats, kind + ": test page", c.http, "GET", c.base)
-        match = DATA_CSRF.search(page.body.decode()) if page and page.status == 200 else None
-        if match is None:
-            self.stats.error(kind + ": test page", "no data-csrf")
+        text = page.body.decode()
+        match, embedded = DATA_CSRF.search(text), INITIAL_STATE.search(text)
+        if match is None or embedded is None:
+            self.stats.error(kind, "no data-csrf or no initial state in the test page")
             return
         c.csrf = match.group(1)
-        embedded = INITIAL_STATE.search(page.body.decode())  # as test.js: the page carries its state
-        if embedded is None:
-            self.stats.error(kind + ": test page", "no initial state")
-            return
         body = json.loads(embedded.group(1))
         if body["status"] != "in_progress" or len(body["items"]) == 0:
-            self.stats.error(kind + ": test page", f"status {body['status']}, {len(body['items'])} items")
+            self.stats.error(kind, f"status {body['status']}, {len(body['items'])} items")
             return
         c.items, c.seq = sorted(body["items"], key=lambda i: i["position"]), body["last_seq"]
         self.stats.latency[kind + " → items on screen"].append(time.perf_counter() - began)
@@ -969,8 +965,6 @@ ORDER = (
     "login",
     "start page",
     "start",
-    "start: test page",
-    "start: state",
     "start → items on screen",
     "save",
     "save (same seq again)",

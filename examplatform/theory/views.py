@@ -77,10 +77,17 @@ def take(attempt_id: int):
         return redirect(url_for(".receipt", attempt_id=attempt.id))
     if attempt.status is AttemptStatus.READY:
         return render_template("theory/start.html", attempt=attempt, form=StartForm())
-    try:
-        token = _workstation(attempt)
-    except workstation.WorkstationMismatch as exc:
-        return render_template("errors/error.html", code=409, title=_("Inne stanowisko"), message=exc.message), 409
+    return _test_page(attempt)
+
+
+def _test_page(attempt, token: str | None = None, *, bound: bool = False):
+    """The test screen with the state it starts from; the workstation is checked unless just bound."""
+    if not bound:
+        try:
+            token = _workstation(attempt)
+        except workstation.WorkstationMismatch as exc:
+            message = exc.message
+            return render_template("errors/error.html", code=409, title=_("Inne stanowisko"), message=message), 409
     initial_state = delivery.state(attempt, utcnow())  # the page starts without another round trip
     page = render_template(
         "theory/take.html", attempt=attempt, texts=delivery.page_texts(), initial_state=initial_state
@@ -94,19 +101,23 @@ def take(attempt_id: int):
 @limiter.limit("10 per minute", key_func=lambda: f"pin:{current_user.get_id()}")
 @role_required(Role.CANDIDATE)
 def start(attempt_id: int):
-    attempt = _attempt(attempt_id, with_session=True)
+    """Start with the PIN and answer with the test screen itself (its script puts the test's own address in
+    the address bar): one request at the start spike instead of a redirect and another page."""
+    attempt = _attempt(attempt_id, with_session=True, with_items=True)
     form = StartForm()
     if form.validate_on_submit():
+        starting = attempt.status is AttemptStatus.READY
         try:
             console.candidate_start(attempt, candidate=current_user, pin=form.pin.data, now=utcnow(), ip=client_ip())
         except DomainError as exc:
             db.session.commit()  # a wrong PIN stays in the audit log
             form.pin.errors = [*form.pin.errors, exc.message]
         else:
-            token = workstation.bind(attempt) if attempt.status is AttemptStatus.IN_PROGRESS else None
-            response = _with_cookie(redirect(url_for(".take", attempt_id=attempt.id)), attempt, token)
-            db.session.commit()
-            return response
+            if attempt.status is AttemptStatus.SUBMITTED:
+                return redirect(url_for(".receipt", attempt_id=attempt.id))
+            if starting:  # started here and now: this browser is the workstation
+                return _test_page(attempt, workstation.bind(attempt), bound=True)
+            return _test_page(attempt)  # already running: moving here needs the operator, as for any request
     return render_template("theory/start.html", attempt=attempt, form=form), 400
 
 

@@ -53,7 +53,9 @@ def test_start_needs_check_in_authorisation_and_the_pin(csrf_app, client, room, 
     assert _console_act(client, room, [attempt], "authorise").status_code == 302
     wrong = browser.post(f"/test/{attempt.id}/start", data={"pin": "000000" if pin != "000000" else "111111"})
     assert wrong.status_code == 400 and "Niepoprawny PIN sesji" in wrong.get_data(as_text=True)
-    assert browser.post(f"/test/{attempt.id}/start", data={"pin": pin}).status_code == 302
+    started = browser.post(f"/test/{attempt.id}/start", data={"pin": pin})
+    assert started.status_code == 200 and 'id="initial-state"' in started.get_data(as_text=True)  # the test itself
+    assert f'data-page-url="/test/{attempt.id}"' in started.get_data(as_text=True)
     db.session.expire_all()
     assert _attempt_of(candidate).status is AttemptStatus.IN_PROGRESS
     actions = db.session.scalars(select(AuditEntry.action)).all()
@@ -220,6 +222,10 @@ def test_moving_to_another_workstation_needs_the_operator(csrf_app, client, room
     elsewhere = _candidate_client(csrf_app, prepared["candidates"][0], factories.password)  # same person, new browser
     refused = elsewhere.get(f"/test/{attempt.id}")
     assert refused.status_code == 409 and "otwarty na innym stanowisku" in refused.get_data(as_text=True)
+    pin = _pin(client, room)  # the start form again, with a valid PIN, does not move the test either
+    restarted = elsewhere.post(f"/test/{attempt.id}/start", data={"pin": pin})
+    assert restarted.status_code == 409 and "otwarty na innym stanowisku" in restarted.get_data(as_text=True)
+    assert browser.get(f"/test/{attempt.id}/state").status_code == 200  # still this browser's test
     save = elsewhere.post(f"/test/{attempt.id}/answers", json={"seq": 2, "position": item["position"], "value": None})
     assert save.status_code == 409
     assert "theory.workstation_refused" in db.session.scalars(select(AuditEntry.action)).all()

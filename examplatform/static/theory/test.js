@@ -326,6 +326,8 @@
 
   // --- start -------------------------------------------------------------------------------------------
   async function load() {
+    // opened straight from the start form: a reload must open the test, not send the PIN again
+    if (window.location.pathname !== app.dataset.pageUrl) window.history.replaceState(null, "", app.dataset.pageUrl);
     // the page carries the state it was rendered with; the state URL is for a page without it
     const embedded = document.getElementById("initial-state");
     const state = embedded
