@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool, StaticPool
@@ -151,21 +151,15 @@ def file_connection(
         yield conn
 
 
-_SET_META = text("UPDATE instance_meta SET value = :value WHERE key = :key")
-
-
 def _initialise(conn: Connection, scenario: Scenario, seed: int, instance_id: str, now: datetime) -> None:
     """Turn a fresh template copy into an instance: variations, settings and the first log entry."""
     apply_variations(conn, scenario, seed)
-    conn.execute(
-        _SET_META,
-        [
-            {"value": instance_id, "key": "instance_id"},
-            {"value": str(seed), "key": "seed"},
-            {"value": scenario.business_date.isoformat(), "key": "business_date"},
-        ],
-    )
-    tasks.initialise(conn, scenario)
+    settings = [
+        {"key": "instance_id", "value": instance_id},
+        {"key": "seed", "value": str(seed)},
+        {"key": "business_date", "value": scenario.business_date.isoformat()},
+    ]
+    tasks.write_meta(conn, settings + tasks.meta_rows(conn, scenario))  # one statement for all settings
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from simulator.checks import vocabulary as voc
 from simulator.checks.snapshot import convert, plain
 from simulator.scenario import Scenario
 from simulator.scenario_tasks import PLACEHOLDER
+from simulator.sqltext import sql
 
 VARIABLES_KEY = "task_variables"
 SEED_MAX_KEY = "seed_max_ids"
@@ -58,13 +59,13 @@ def _read_field(conn: Connection, entity: str, record_id: int, path: str) -> tup
     fields, _ = voc.resolve_path(entity, path)
     current_entity, current_id = entity, record_id
     for f in fields[:-1]:
-        query = text(f"SELECT {f.sql} FROM {voc.table(current_entity)} WHERE id = :id")  # noqa: S608
+        query = sql(f"SELECT {f.sql} FROM {voc.table(current_entity)} WHERE id = :id")  # noqa: S608
         row = conn.execute(query, {"id": current_id}).first()
         if row is None or row[0] is None:
             return None, fields[-1].kind
         current_entity, current_id = f.ref, row[0]
     last = fields[-1]
-    query = text(f"SELECT {last.sql} FROM {voc.table(current_entity)} WHERE id = :id")  # noqa: S608
+    query = sql(f"SELECT {last.sql} FROM {voc.table(current_entity)} WHERE id = :id")  # noqa: S608
     row = conn.execute(query, {"id": current_id}).first()
     return (convert(last.kind, row[0]) if row else None), last.kind
 
@@ -112,18 +113,29 @@ def seed_max_ids(conn: Connection) -> dict[str, int]:
     return dict(conn.execute(_max_ids_query()).tuples().all())
 
 
+def meta_rows(conn: Connection, scenario: Scenario) -> list[dict[str, str]]:
+    """The settings a fresh (or reset) instance stores for its tasks: task variables and start-state ids."""
+    values = {VARIABLES_KEY: compute_variables(conn, scenario), SEED_MAX_KEY: seed_max_ids(conn)}
+    return [
+        {"key": key, "value": json.dumps(value, ensure_ascii=False, sort_keys=True)} for key, value in values.items()
+    ]
+
+
+def write_meta(conn: Connection, rows: list[dict[str, str]]) -> None:
+    """Store instance settings (key → text), replacing the values already there, in one statement."""
+    conn.execute(_WRITE_META, rows)
+
+
 def initialise(conn: Connection, scenario: Scenario) -> None:
     """Store the task variables and the start-state ids of a fresh (or reset) instance in its settings."""
-    values = {VARIABLES_KEY: compute_variables(conn, scenario), SEED_MAX_KEY: seed_max_ids(conn)}
-    conn.execute(_FORGET_META, {"variables": VARIABLES_KEY, "max_ids": SEED_MAX_KEY})
-    conn.execute(
-        _WRITE_META,
-        [{"key": key, "value": json.dumps(value, ensure_ascii=False, sort_keys=True)} for key, value in values.items()],
-    )
+    write_meta(conn, meta_rows(conn, scenario))
 
 
-_FORGET_META = text("DELETE FROM instance_meta WHERE key IN (:variables, :max_ids)")
-_WRITE_META = text("INSERT INTO instance_meta (key, value) VALUES (:key, :value)")
+# an upsert both SQLite (3.24+) and PostgreSQL understand
+_WRITE_META = text(
+    "INSERT INTO instance_meta (key, value) VALUES (:key, :value) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 _READ_META = text("SELECT key, value FROM instance_meta WHERE key IN (:variables, :max_ids)")
 
 

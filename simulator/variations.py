@@ -14,9 +14,10 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Connection, Date, bindparam, text
+from sqlalchemy import Connection, text
 
 from simulator.scenario import Scenario
+from simulator.sqltext import sql, sql_with_date
 
 AMOUNT_TARGETS = {"opportunity.value": ("opportunity", "value"), "product.net_price": ("product", "net_price")}
 DATE_TARGETS = {
@@ -47,18 +48,18 @@ def apply_variations(conn: Connection, scenario: Scenario, seed: int) -> None:
 
 def _vary_amounts(conn, rng, table: str, column: str, *, spread: int, round_to: float) -> None:
     step = int((Decimal(str(round_to)) * 100).to_integral_value(rounding=ROUND_HALF_UP)) or 1
-    rows = conn.execute(text(f"SELECT id, {column} FROM {table} ORDER BY id")).all()  # noqa: S608  (fixed names)
+    rows = conn.execute(sql(f"SELECT id, {column} FROM {table} ORDER BY id")).all()  # noqa: S608  (fixed names)
     updates = []
     for row_id, grosze in rows:
         factor = 1 + rng.uniform(-spread, spread) / 100
         varied = round(grosze * factor / step) * step
         updates.append({"value": max(varied, step) if grosze else 0, "id": row_id})
     if updates:
-        conn.execute(text(f"UPDATE {table} SET {column} = :value WHERE id = :id"), updates)  # noqa: S608
+        conn.execute(sql(f"UPDATE {table} SET {column} = :value WHERE id = :id"), updates)  # noqa: S608
 
 
 def _shift_dates(conn, rng, table: str, column: str, days: int) -> None:
-    rows = conn.execute(text(f"SELECT id, {column} FROM {table} ORDER BY id")).all()  # noqa: S608
+    rows = conn.execute(sql(f"SELECT id, {column} FROM {table} ORDER BY id")).all()  # noqa: S608
     updates = []
     for row_id, value in rows:
         shift = rng.randint(-days, days)
@@ -66,8 +67,8 @@ def _shift_dates(conn, rng, table: str, column: str, days: int) -> None:
             day = value if isinstance(value, date) else date.fromisoformat(value)
             updates.append({"value": day + timedelta(days=shift), "id": row_id})
     if updates:
-        update = text(f"UPDATE {table} SET {column} = :value WHERE id = :id")  # noqa: S608
-        conn.execute(update.bindparams(bindparam("value", type_=Date)), updates)
+        update = sql_with_date(f"UPDATE {table} SET {column} = :value WHERE id = :id", "value")  # noqa: S608
+        conn.execute(update, updates)
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function of a few hundred pool names
@@ -81,6 +82,7 @@ def ascii_fold(text: str) -> str:
 def _rename_contacts(conn, rng, scenario: Scenario, pools: dict) -> None:
     contacts = scenario.seed.get("contacts", [])
     keep = set(pools.get("keep", []))
+    updates = []
     for sex, pool_name in (("K", "female"), ("M", "male")):
         ids = [i for i, item in enumerate(contacts, start=1) if item.get("sex") == sex and item["key"] not in keep]
         if not ids:
@@ -88,7 +90,6 @@ def _rename_contacts(conn, rng, scenario: Scenario, pools: dict) -> None:
         pool = pools[pool_name]
         firsts = rng.sample(pool["first_names"], len(ids))
         lasts = rng.sample(pool["last_names"], len(ids))
-        updates = []
         for contact_id, first, last in zip(ids, firsts, lasts, strict=True):
             email = contacts[contact_id - 1].get("email") or ""
             if pools.get("email_from_name") and email:
@@ -96,6 +97,7 @@ def _rename_contacts(conn, rng, scenario: Scenario, pools: dict) -> None:
             elif email:
                 email = email.strip().lower()
             updates.append({"first": first, "last": last, "email": email, "id": contact_id})
+    if updates:
         conn.execute(_RENAME, updates)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, text
 
 from simulator.checks import vocabulary as voc
 from simulator.checks.normalise import IDENTIFIER_DEFAULT, TEXT_DEFAULT, normalise, parse_number, phone_digits
+from simulator.sqltext import sql
 
 OPERATORS = {
     "eq": "równa się",
@@ -103,7 +104,7 @@ class Snapshot:
             has_id = "id" in voc.FIELDS[entity]
             columns = ", ".join(f.sql for f in fields)
             order = " ORDER BY id" if has_id else ""
-            cursor = self.conn.execute(text(f"SELECT {columns} FROM {voc.table(entity)}{order}"))  # noqa: S608
+            cursor = self.conn.execute(sql(f"SELECT {columns} FROM {voc.table(entity)}{order}"))  # noqa: S608
             rows = [{f.name: convert(f.kind, v) for f, v in zip(fields, values, strict=True)} for values in cursor]
             self._rows[entity] = rows
             self._by_id[entity] = {r["id"]: r for r in rows if has_id}
