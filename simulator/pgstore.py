@@ -27,7 +27,6 @@ serves every instance.
 from __future__ import annotations
 
 import re
-import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,7 +40,7 @@ from sqlalchemy.orm import Session
 from simulator import actionlog, registry
 from simulator.crm.base import Base
 from simulator.errors import SimulatorError, UnknownInstance
-from simulator.registry import InstanceRecord, token_digest
+from simulator.registry import InstanceRecord, insert_params, new_tokens, token_digest
 from simulator.sandbox import Provisioned, _initialise, schema_digest
 from simulator.scenario import Scenario, parse_scenario
 from simulator.seed import seed_scenario
@@ -302,19 +301,16 @@ class PostgresStore(Store):
 
     def _provision_from(self, template: str, scenario: Scenario, candidate_key: str, seed: int) -> Provisioned | None:
         now = datetime.now(UTC)
-        instance_id = secrets.token_hex(8)
-        schema = instance_schema(instance_id)
-        record = InstanceRecord(
-            id=instance_id,
+        record = InstanceRecord.new(
             scenario=scenario.id,
+            business_date=scenario.business_date,
             template=template,
             candidate_key=candidate_key,
             seed=seed,
-            created_at=now,
-            frozen_at=None,
-            business_date=scenario.business_date,
+            now=now,
         )
-        token, viewer_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        instance_id, schema = record.id, instance_schema(record.id)
+        token, viewer_token = new_tokens()
         with self.engine.begin() as conn:
             if not self._hold_template(conn, template):
                 return None
@@ -322,21 +318,7 @@ class PostgresStore(Store):
             conn.exec_driver_sql(_copy_sql(template, schema, with_log=True))
             _initialise(conn, scenario, seed, instance_id, now)
             actionlog.append_raw(conn, now=now, **provisioned_entry(scenario, seed))
-            conn.execute(
-                _INSERT,
-                {
-                    "id": instance_id,
-                    "token_hash": token_digest(token),
-                    "viewer_token_hash": token_digest(viewer_token),
-                    "scenario": record.scenario,
-                    "template": template,
-                    "candidate_key": candidate_key,
-                    "seed": seed,
-                    "created_at": now.isoformat(timespec="microseconds"),
-                    "business_date": scenario.business_date.isoformat(),
-                    "namespace": self.namespace,
-                },
-            )
+            conn.execute(_INSERT, {**insert_params(record, token, viewer_token), "namespace": self.namespace})
         return Provisioned(record, token, viewer_token)
 
     def restore(self, record: InstanceRecord, scenario: Scenario, now: datetime, entry: dict[str, Any]) -> None:

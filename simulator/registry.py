@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -59,6 +60,42 @@ class InstanceRecord:
     @property
     def frozen(self) -> bool:
         return self.frozen_at is not None
+
+    @classmethod
+    def new(
+        cls, *, scenario: str, business_date: date, template: str, candidate_key: str, seed: int, now: datetime
+    ) -> InstanceRecord:
+        """The record of an instance about to be created: a fresh random id, not frozen."""
+        return cls(
+            id=secrets.token_hex(8),
+            scenario=scenario,
+            template=template,
+            candidate_key=candidate_key,
+            seed=seed,
+            created_at=now,
+            frozen_at=None,
+            business_date=business_date,
+        )
+
+
+def new_tokens() -> tuple[str, str]:
+    """A new pair of capability tokens: the candidate's and the commission's (read-only)."""
+    return secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+
+
+def insert_params(record: InstanceRecord, token: str, viewer_token: str) -> dict[str, object]:
+    """The registry row of a new instance as named parameters (the same on SQLite and PostgreSQL)."""
+    return {
+        "id": record.id,
+        "token_hash": token_digest(token),
+        "viewer_token_hash": token_digest(viewer_token),
+        "scenario": record.scenario,
+        "template": record.template,
+        "candidate_key": record.candidate_key,
+        "seed": record.seed,
+        "created_at": record.created_at.isoformat(timespec="microseconds"),
+        "business_date": record.business_date.isoformat(),
+    }
 
 
 def _record(row: tuple) -> InstanceRecord:
@@ -133,18 +170,9 @@ def insert(conn: sqlite3.Connection, record: InstanceRecord, token: str, viewer_
     """Register a new instance with the digests of its two tokens."""
     conn.execute(
         "INSERT INTO instance (id, token_hash, viewer_token_hash, scenario, template, candidate_key, seed, "
-        "created_at, frozen_at, business_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-        (
-            record.id,
-            token_digest(token),
-            token_digest(viewer_token),
-            record.scenario,
-            record.template,
-            record.candidate_key,
-            record.seed,
-            record.created_at.isoformat(timespec="microseconds"),
-            record.business_date.isoformat(),
-        ),
+        "created_at, frozen_at, business_date) VALUES (:id, :token_hash, :viewer_token_hash, :scenario, "
+        ":template, :candidate_key, :seed, :created_at, NULL, :business_date)",
+        insert_params(record, token, viewer_token),
     )
 
 

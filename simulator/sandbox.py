@@ -216,9 +216,16 @@ def provision(scenario: Scenario, candidate_key: str, seed: int, root: Path) -> 
     """Create an isolated instance: vary the template by the seed, write it as the instance's file, register it."""
     template = build_template(scenario, root)
     now = datetime.now(UTC)
-    instance_id = secrets.token_hex(8)
-    path = instance_path(root, instance_id)
-    image = _instance_bytes(template, scenario, seed, instance_id, now)
+    record = InstanceRecord.new(
+        scenario=scenario.id,
+        business_date=scenario.business_date,
+        template=template.name,
+        candidate_key=candidate_key,
+        seed=seed,
+        now=now,
+    )
+    path = instance_path(root, record.id)
+    image = _instance_bytes(template, scenario, seed, record.id, now)
     try:
         # written whole before it is registered: a crash leaves an unregistered file, never a broken instance
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -228,17 +235,7 @@ def provision(scenario: Scenario, candidate_key: str, seed: int, root: Path) -> 
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
-        record = InstanceRecord(
-            id=instance_id,
-            scenario=scenario.id,
-            template=template.name,
-            candidate_key=candidate_key,
-            seed=seed,
-            created_at=now,
-            frozen_at=None,
-            business_date=scenario.business_date,
-        )
-        token, viewer_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        token, viewer_token = registry.new_tokens()
         with registry.connect(root) as reg:
             registry.insert(reg, record, token, viewer_token)
     except BaseException:
