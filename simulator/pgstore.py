@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from simulator import actionlog, registry
 from simulator.crm.base import Base
 from simulator.errors import SimulatorError, UnknownInstance
-from simulator.registry import InstanceRecord, insert_params, new_tokens, token_digest
+from simulator.registry import FIELDS, INSTANCE_COLUMNS, InstanceRecord, insert_params, new_tokens, token_digest
 from simulator.sandbox import Provisioned, _initialise, schema_digest
 from simulator.scenario import Scenario, parse_scenario
 from simulator.seed import seed_scenario
@@ -54,17 +54,7 @@ NAMESPACE = re.compile(r"[A-Za-z0-9_.:-]{0,60}")
 
 _REGISTRY_DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {REGISTRY_SCHEMA};
-CREATE TABLE IF NOT EXISTS {REGISTRY_SCHEMA}.instance (
-    id TEXT PRIMARY KEY,
-    token_hash TEXT NOT NULL UNIQUE,
-    viewer_token_hash TEXT NOT NULL UNIQUE,
-    scenario TEXT NOT NULL,
-    template TEXT NOT NULL,
-    candidate_key TEXT NOT NULL,
-    seed BIGINT NOT NULL,
-    created_at TEXT NOT NULL,
-    frozen_at TEXT,
-    business_date TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS {REGISTRY_SCHEMA}.instance ({INSTANCE_COLUMNS.format(seed="BIGINT")},
     namespace TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS ix_instance_candidate_key ON {REGISTRY_SCHEMA}.instance (candidate_key);
@@ -76,7 +66,6 @@ CREATE TABLE IF NOT EXISTS {REGISTRY_SCHEMA}.template (
     built_at TEXT NOT NULL
 );
 """
-_FIELDS = "id, scenario, template, candidate_key, seed, created_at, frozen_at, business_date"
 _R = f"{REGISTRY_SCHEMA}.instance"
 _T = f"{REGISTRY_SCHEMA}.template"
 
@@ -96,12 +85,12 @@ _INSERT = text(
     "frozen_at, business_date, namespace) VALUES (:id, :token_hash, :viewer_token_hash, :scenario, :template, "
     ":candidate_key, :seed, :created_at, NULL, :business_date, :namespace)"
 )
-_GET = text(f"SELECT {_FIELDS} FROM {_R} WHERE id = :id AND namespace = :namespace")  # noqa: S608
+_GET = text(f"SELECT {FIELDS} FROM {_R} WHERE id = :id AND namespace = :namespace")  # noqa: S608
 _FIND = text(
-    f"SELECT {_FIELDS}, token_hash = :digest FROM {_R} "  # noqa: S608
+    f"SELECT {FIELDS}, token_hash = :digest FROM {_R} "  # noqa: S608
     "WHERE (token_hash = :digest OR viewer_token_hash = :digest) AND namespace = :namespace"
 )
-_ALL = text(f"SELECT {_FIELDS} FROM {_R} WHERE namespace = :namespace ORDER BY created_at")  # noqa: S608
+_ALL = text(f"SELECT {FIELDS} FROM {_R} WHERE namespace = :namespace ORDER BY created_at")  # noqa: S608
 _FREEZE = text(
     f"UPDATE {_R} SET frozen_at = :when WHERE id = :id AND namespace = :namespace AND frozen_at IS NULL"  # noqa: S608
 )

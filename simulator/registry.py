@@ -20,22 +20,24 @@ from pathlib import Path
 
 REGISTRY_FILE = "registry.sqlite3"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS instance (
+# The registry's columns, the same in the SQLite file and the PostgreSQL schema (``{seed}`` is the 64-bit type).
+INSTANCE_COLUMNS = """
     id TEXT PRIMARY KEY,
     token_hash TEXT NOT NULL UNIQUE,
     viewer_token_hash TEXT NOT NULL UNIQUE,
     scenario TEXT NOT NULL,
     template TEXT NOT NULL,
     candidate_key TEXT NOT NULL,
-    seed INTEGER NOT NULL,
+    seed {seed} NOT NULL,
     created_at TEXT NOT NULL,
     frozen_at TEXT,
-    business_date TEXT NOT NULL
+    business_date TEXT NOT NULL"""
+FIELDS = "id, scenario, template, candidate_key, seed, created_at, frozen_at, business_date"
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS instance ({INSTANCE_COLUMNS.format(seed="INTEGER")}
 );
 CREATE INDEX IF NOT EXISTS ix_instance_candidate_key ON instance (candidate_key);
 """
-_FIELDS = "id, scenario, template, candidate_key, seed, created_at, frozen_at, business_date"
 _ready: set[Path] = set()
 
 
@@ -178,7 +180,7 @@ def insert(conn: sqlite3.Connection, record: InstanceRecord, token: str, viewer_
 
 def get(conn: sqlite3.Connection, instance_id: str) -> InstanceRecord | None:
     """Return the instance with this id, if registered."""
-    row = conn.execute(f"SELECT {_FIELDS} FROM instance WHERE id = ?", (instance_id,)).fetchone()  # noqa: S608
+    row = conn.execute(f"SELECT {FIELDS} FROM instance WHERE id = ?", (instance_id,)).fetchone()  # noqa: S608
     return _record(row) if row else None
 
 
@@ -186,7 +188,7 @@ def find_by_token(conn: sqlite3.Connection, token: str) -> tuple[InstanceRecord,
     """Return the instance a token opens and the role it grants ("candidate" or "commission")."""
     digest = token_digest(token)
     row = conn.execute(
-        f"SELECT {_FIELDS}, token_hash = ? FROM instance WHERE token_hash = ? OR viewer_token_hash = ?",  # noqa: S608
+        f"SELECT {FIELDS}, token_hash = ? FROM instance WHERE token_hash = ? OR viewer_token_hash = ?",  # noqa: S608
         (digest, digest, digest),
     ).fetchone()
     if row is None:
@@ -209,5 +211,5 @@ def delete(conn: sqlite3.Connection, instance_id: str) -> None:
 
 def all_records(conn: sqlite3.Connection) -> list[InstanceRecord]:
     """Return every registered instance, oldest first."""
-    rows = conn.execute(f"SELECT {_FIELDS} FROM instance ORDER BY created_at").fetchall()  # noqa: S608
+    rows = conn.execute(f"SELECT {FIELDS} FROM instance ORDER BY created_at").fetchall()  # noqa: S608
     return [_record(row) for row in rows]

@@ -29,19 +29,19 @@ def attempt_for_candidate(
     Its form and enrolment come in the same query (they are joined for the ownership check anyway), and when
     asked for, the validation session (the start needs its PIN) and the form's items (the page shows them).
     """
+    form = contains_eager(Attempt.form)
+    loads = [form.contains_eager(TestForm.enrolment)]
+    if with_session:
+        loads.append(form.contains_eager(TestForm.enrolment).joinedload(Enrolment.session))
+    if with_items:
+        loads.append(form.undefer(TestForm.public_items))
     query = (
         select(Attempt)
         .join(Attempt.form)
         .join(TestForm.enrolment)
-        .options(contains_eager(Attempt.form).contains_eager(TestForm.enrolment))
+        .options(*loads)
         .where(Attempt.id == attempt_id, Enrolment.candidate_id == user.id)
     )
-    if with_session:
-        query = query.options(
-            contains_eager(Attempt.form).contains_eager(TestForm.enrolment).joinedload(Enrolment.session)
-        )
-    if with_items:
-        query = query.options(contains_eager(Attempt.form).undefer(TestForm.public_items))
     attempt = db.session.scalar(query)
     if attempt is None:
         raise NotFound(_("Nie ma takiego testu."))
