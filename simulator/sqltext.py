@@ -2,13 +2,23 @@
 
 SQLAlchemy memoises a statement's cache key on the statement object, so reusing the object skips parsing the
 text and computing its key on every call (the hot path is provisioning, ~15 statements per instance).
+
+``DirectSQLite`` runs the same statement objects straight on a ``sqlite3`` connection: each is compiled once
+for SQLite (positional parameters, dates bound as ISO text like SQLAlchemy's ``Date``) and then executed
+without an engine's per-call work. The file store's provisioning uses it; there a provision must stay within
+a few times a plain file copy, and SQLAlchemy's execution path alone costs more than the statements.
 """
 
 from __future__ import annotations
 
 import functools
+import operator
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import Date, TextClause, bindparam, text
+from sqlalchemy import Connection, Date, TextClause, bindparam, text
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
 
 @functools.lru_cache(maxsize=1024)
@@ -21,3 +31,83 @@ def sql(statement: str) -> TextClause:
 def sql_with_date(statement: str, name: str) -> TextClause:
     """Like :func:`sql`, with the parameter ``name`` bound as a date (ISO text in SQLite, DATE in PostgreSQL)."""
     return text(statement).bindparams(bindparam(name, type_=Date))
+
+
+_SQLITE = SQLiteDialect_pysqlite()
+
+
+class _SQLiteForm:
+    """A clause compiled for SQLite: ``?`` placeholders, a getter of its values in order, its date parameters."""
+
+    __slots__ = ("clause", "dates", "names", "statement", "values")
+
+    def __init__(self, clause: TextClause) -> None:
+        compiled = clause.compile(dialect=_SQLITE)
+        self.clause, self.statement = clause, compiled.string
+        self.names = tuple(compiled.positiontup or ())
+        self.dates = {n for n, b in compiled.binds.items() if isinstance(b.type, Date)}
+        getter = operator.itemgetter(*self.names) if self.names else (lambda _p: ())
+        self.values = getter if len(self.names) != 1 else (lambda p, g=getter: (g(p),))
+
+    def row(self, params: Mapping[str, Any]) -> tuple:
+        if not self.dates:
+            return self.values(params)
+        # SQLAlchemy's SQLite Date stores ISO text
+        return tuple(params[n].isoformat() if n in self.dates and params[n] else params[n] for n in self.names)
+
+
+_forms: dict[int, _SQLiteForm] = {}
+
+
+def _sqlite_form(clause: TextClause) -> _SQLiteForm:
+    form = _forms.get(id(clause))
+    if form is None or form.clause is not clause:
+        form = _forms[id(clause)] = _SQLiteForm(clause)
+    return form
+
+
+class DirectResult:
+    """The part of SQLAlchemy's ``Result`` our shared statements use, over a ``sqlite3`` cursor."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self._cursor)
+
+    def all(self) -> list[tuple]:
+        return self._cursor.fetchall()
+
+    def first(self) -> tuple | None:
+        row = self._cursor.fetchone()
+        self._cursor.close()
+        return row
+
+    def scalar(self) -> Any:
+        row = self.first()
+        return row[0] if row else None
+
+    def tuples(self) -> DirectResult:
+        return self
+
+
+class DirectSQLite:
+    """A ``sqlite3`` connection that executes our text clauses like a SQLAlchemy ``Connection`` would.
+
+    Only ``execute(clause, params)`` with one mapping or a list of mappings (executemany); the caller opens
+    and ends the transaction on the raw connection.
+    """
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, clause: TextClause, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None):
+        form = _sqlite_form(clause)
+        if isinstance(params, Sequence):
+            return DirectResult(self.raw.executemany(form.statement, [form.row(p) for p in params]))
+        return DirectResult(self.raw.execute(form.statement, form.row(params or {})))
+
+
+# what the shared statements (variations, task set-up, the action log) run on
+Runner = Connection | DirectSQLite
+__all__ = ["DirectSQLite", "Runner", "sql", "sql_with_date"]

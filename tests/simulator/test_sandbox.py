@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from simulator import api, registry, sandbox
+from simulator.crm.base import Base
 from simulator.errors import InstanceFrozen, SimulatorError, UnknownInstance
 from simulator.scenario import load_scenario
 from simulator.storage import store_for
@@ -133,6 +134,23 @@ def test_reset_restores_the_start_state_and_keeps_the_log(crm):
     assert last["details"]["reason"] == "awaria przeglądarki"
     assert api.verify_log(crm.info.instance_id, root=crm.root) == (True, None)
     assert crm.get("accounts/1").status_code == 200
+
+
+@pytest.mark.parametrize("scenario_id", ["practice", "egzamin-b2b-it", "egzamin-b2c-ubezpieczenia"])
+def test_reset_rebuilds_exactly_the_provisioned_instance(sandbox_root, scenario_id):
+    """Provision (the file store varies the template on a bare sqlite3 connection) and reset (a SQLAlchemy
+    connection on the file) run the same statements; on PostgreSQL both go through SQLAlchemy. Every table but
+    the log must come out the same."""
+    info = api.provision(scenario_id, "kandydat-R", 20261127, root=sandbox_root)
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name != "action_log"]
+
+    def state():
+        return {name: _rows(sandbox_root, info.instance_id, f'SELECT * FROM "{name}" ORDER BY 1') for name in tables}
+
+    provisioned = state()
+    assert provisioned["opportunity"] and provisioned["instance_meta"]
+    api.reset(info.instance_id, actor="operator@osrodek.pl", reason="sprawdzenie", root=sandbox_root)
+    assert state() == provisioned
 
 
 def test_reset_needs_a_reason_and_an_actor(provision, sandbox_root):
