@@ -170,6 +170,14 @@ def _postgres(args, url: str) -> None:
         )
         evaluated = (evaluate_ms, checks_count, len(scenario.tasks))
         _print_figures(args, raw, prov, batch_s, evaluated, baseline="CREATE TABLE AS copy of template")
+        if statistics.median(raw) * args.batch >= 10 or statistics.median(raw) >= 0.05:
+            print(
+                "note: the issue states its targets against a plain copy of the template file (the SQLite store). "
+                f"Here a plain copy of the template schema alone takes {_ms(statistics.median(raw)):.0f} ms (each "
+                "table, key and TOAST table of a new schema is a file the server creates), so the 50 ms and "
+                f"{args.batch}-in-10-s targets are out of reach of any schema-per-instance copy on this machine; "
+                "the ratio is the comparable figure."
+            )
     finally:
         if args.keep:
             print(f"kept: namespace {store.namespace!r} and {len(copies)} baseline schemas")

@@ -152,7 +152,8 @@ def _copy_sql(source: str, target: str, *, with_log: bool) -> str:
         if t.autoincrement_column is not None:
             column, where = t.autoincrement_column.name, _quoted(target, t.name)
             highest = f'(SELECT max("{column}") FROM {where})'  # noqa: S608  (names from our own metadata)
-            moves.append(f"setval(pg_get_serial_sequence('{where}', '{column}'), coalesce({highest}, 0) + 1, false)")
+            sequence = _quoted(target, f"{t.name}_{column}_seq")  # the name SERIAL gives its sequence
+            moves.append(f"setval('{sequence}', coalesce({highest}, 0) + 1, false)")
     statements.append("SELECT " + ", ".join(moves))
     return ";\n".join(statements)
 
@@ -161,11 +162,13 @@ _ddl: str | None = None
 
 
 def tables_ddl() -> str:
-    """Return the DDL ``create_all`` emits for the CRM's tables, unqualified, as one script (compiled once).
+    """Return the DDL of an instance's tables, unqualified, as one script (compiled once per process).
 
-    Run after ``SET LOCAL search_path`` to a new schema it creates the tables, their id sequences, keys and
-    indexes there in one round trip: the same statements as ``create_all``, without compiling them again for
-    every instance.
+    Run after ``SET LOCAL search_path`` to a new schema it creates the tables there in one round trip: the
+    tables, id sequences, keys, unique and check constraints of ``create_all``, without its plain (non-unique)
+    indexes. Every relation is a file the server creates (on a 2-core VM about a millisecond each, most of a
+    provision), and an instance holds tens to a few thousand rows per table, where a scan costs less than
+    keeping an index up to date. The template and the SQLite files keep them.
     """
     global _ddl  # noqa: PLW0603  (compiled once per process)
     if _ddl is None:
@@ -174,7 +177,7 @@ def tables_ddl() -> str:
             "postgresql+psycopg://", lambda sql, *a, **k: statements.append(str(sql.compile(dialect=recorder.dialect)))
         )
         Base.metadata.create_all(recorder, checkfirst=False)
-        _ddl = ";\n".join(statements)
+        _ddl = ";\n".join(s for s in statements if not s.lstrip().startswith("CREATE INDEX"))
     return _ddl
 
 

@@ -55,7 +55,10 @@ def test_provision_creates_a_schema_and_a_registry_row_with_digests_only(provisi
     last = instance_rows(sandbox_root, info.instance_id, "SELECT max(id) FROM account")[0][0]
     with sandbox_root.connect(info.instance_id, write=True) as conn:
         new_id = conn.execute(text("SELECT nextval(pg_get_serial_sequence('account', 'id'))")).scalar()
+        indexes = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()")).scalars()
+        kinds = {("UNIQUE" if " UNIQUE " in d else "plain") for d in indexes}
     assert new_id == last + 1
+    assert kinds == {"UNIQUE"}  # keys and unique constraints only: no plain indexes in an instance schema
 
 
 def test_destroy_drops_the_schema_and_the_registry_row(provision, sandbox_root):
