@@ -317,3 +317,26 @@ def describe(event: dict) -> dict:
         "summary": event["summary"],
         "changes": changes(event["before"] or {}, event["after"] or {}),
     }
+
+
+def replay(events: list[dict], step: int) -> list[dict]:
+    """The records as the log shows them after entry ``step``: every field each entry set, folded in order.
+
+    For the commission's replay of a candidate's work: one row per record touched so far (first touch first),
+    with the values its fields had after that step, the step that last changed it, and whether it was deleted.
+    Fields no entry touched are not known from the log and are not shown.
+    """
+    records: dict[tuple[str, int], dict] = {}
+    for event in events:
+        if event["seq"] > step:
+            break
+        if not event["entity_type"] or event["entity_id"] is None:
+            continue
+        key = (event["entity_type"], event["entity_id"])
+        state = records.setdefault(
+            key, {"entity": f"{key[0]} {key[1]}", "fields": {}, "first": event["seq"], "deleted": False}
+        )
+        state["fields"].update(event["after"] or {})
+        state["last"], state["last_action"] = event["seq"], event["action"]
+        state["deleted"] = event["action"].endswith(".deleted")
+    return list(records.values())

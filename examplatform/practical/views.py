@@ -235,8 +235,28 @@ def timeline(session_id: int, attempt_id: int):
     session = _observed_session(session_id)
     attempt = P.attempt_in_session(session, attempt_id)
     _enforce_all([attempt], utcnow())
-    events = [P.describe(e) for e in P.api.timeline(attempt.instance_id)]
-    return render_template("practical/timeline.html", session=session, attempt=attempt, events=events)
+    log = P.api.timeline(attempt.instance_id)
+    step = _replay_step(request.args.get("krok"), len(log))
+    shown = log if step is None else log[:step]
+    return render_template(
+        "practical/timeline.html",
+        session=session,
+        attempt=attempt,
+        events=[P.describe(e) for e in shown],
+        total=len(log),
+        step=step,
+        records=P.replay(log, step) if step is not None else [],
+        playing=step is not None and request.args.get("odtwarzaj") == "1",
+    )
+
+
+def _replay_step(value: str | None, total: int) -> int | None:
+    """The replay step asked for (``?krok=N``), or None for the live log; anything else is a clear 400."""
+    if value is None:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= total:
+        raise DomainError(_("Krok odtwarzania musi być liczbą od 1 do %(total)d.", total=total))
+    return int(value)
 
 
 @bp.route("/sessions/<int:session_id>/attempts/<int:attempt_id>/timeline.json")

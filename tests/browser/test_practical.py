@@ -93,6 +93,21 @@ def test_candidate_works_in_the_crm_and_the_commission_sees_it_live(live_server,
         for action in ("account.created", "contact.created", "opportunity.created", "offer.created", "offer.sent"):
             expect(rows.get_by_role("cell", name=action, exact=True)).to_be_visible(timeout=15000)
         member.screenshot(path=str(artifacts / "practical-timeline.png"), full_page=True)
+
+        # the commission replays the log: from step 1, playing moves on by itself until stopped
+        member.get_by_test_id("replay-start").click()
+        expect(member.get_by_test_id("replay-position")).to_have_text(re.compile(r"^Krok 1 z \d+$"))
+        member.get_by_test_id("replay-play").click()
+        expect(member.get_by_test_id("replay-position")).to_have_text(re.compile(r"^Krok 3 z \d+$"), timeout=10000)
+        member.get_by_test_id("replay-stop").click()
+        stopped = member.get_by_test_id("replay-position").inner_text()
+        member.wait_for_timeout(2500)
+        expect(member.get_by_test_id("replay-position")).to_have_text(stopped)
+        member.get_by_label("Przejdź do kroku").fill("2")
+        member.get_by_role("button", name="Przejdź", exact=True).click()
+        expect(member.get_by_test_id("replay-position")).to_have_text(re.compile(r"^Krok 2 z \d+$"))
+        member.goto(member.url.split("?")[0] + "?krok=abc")  # past the browser's own check of the field
+        expect(member.locator("body")).to_contain_text("Krok odtwarzania musi być liczbą od 1 do")
     finally:
         for context in contexts:
             context.close()

@@ -236,3 +236,56 @@ def test_check_results_become_evidence_on_the_score_sheet(csrf_app, exam, starte
     assert any(c["event_seqs"] for c in solved["checks"]) and timeline in page
     candidate_page = browser.get(f"/practical/{attempt.id}").get_data(as_text=True)
     assert "Dowody z symulatora" not in candidate_page and first_check["commission_message"][:40] not in candidate_page
+
+
+def test_the_commission_replays_the_log_step_by_step(csrf_app, exam, started, factories):
+    candidate = exam["candidates"][0]
+    attempt = started[candidate.id]
+    browser = _login(csrf_app, candidate.email, factories.password)
+    member = _login(csrf_app, exam["member"].email, factories.password)
+    assert browser.post(f"/sim/i/{attempt.token}/accounts/new", data=ACCOUNT).status_code == 302
+    log = api.timeline(attempt.instance_id)
+    created = next(e for e in log if e["action"] == "account.created")
+    renamed = {**ACCOUNT, "name": "Klient po zmianie nazwy sp. z o.o."}
+    edit = browser.post(f"/sim/i/{attempt.token}/accounts/{created['entity_id']}/edit", data=renamed)
+    assert edit.status_code == 302
+    total = len(api.timeline(attempt.instance_id))
+    url = f"/practical/sessions/{exam['session'].id}/attempts/{attempt.id}/timeline"
+
+    live = member.get(url).get_data(as_text=True)
+    assert f"{url}?krok=1" in live and "account.updated" in live
+    at_creation = member.get(f"{url}?krok={created['seq']}")
+    page = at_creation.get_data(as_text=True)
+    assert at_creation.status_code == 200 and f"Krok {created['seq']} z {total}" in page
+    assert ACCOUNT["name"] in page and renamed["name"] not in page and "account.updated" not in page
+    assert f'id="event-{created["seq"] + 1}"' not in page  # nothing after the step is shown
+    assert 'data-replay="' in page and "odtwarzaj=1" in page
+    at_end = member.get(f"{url}?krok={total}&odtwarzaj=1").get_data(as_text=True)
+    assert renamed["name"] in at_end and "account.updated" in at_end and 'data-playing="1"' in at_end
+    assert 'data-testid="replay-next"' not in at_end  # the last step: playing stops there
+    for bad in ("abc", "0", str(total + 1), "-1"):
+        response = member.get(f"{url}?krok={bad}")
+        assert response.status_code == 400
+        assert f"Krok odtwarzania musi być liczbą od 1 do {total}." in response.get_data(as_text=True)
+    assert attempt.token not in at_end
+
+
+def test_replay_folds_the_fields_each_entry_set():
+    from examplatform.practical.services import replay
+
+    def entry(seq, action, entity_type, entity_id, after):
+        return {"seq": seq, "action": action, "entity_type": entity_type, "entity_id": entity_id, "after": after}
+
+    log = [
+        entry(1, "instance.provisioned", "", None, {}),
+        entry(2, "account.created", "account", 11, {"name": "A", "nip": "5260250274"}),
+        entry(3, "stage.deleted", "stage", 4, {}),
+        entry(4, "account.updated", "account", 11, {"name": "B"}),
+    ]
+    assert replay(log, 1) == []
+    account, stage = replay(log, 3)
+    assert account["fields"] == {"name": "A", "nip": "5260250274"} and account["last"] == 2
+    assert stage["deleted"] and stage["entity"] == "stage 4"
+    account, _ = replay(log, 4)
+    assert account["fields"] == {"name": "B", "nip": "5260250274"}
+    assert (account["first"], account["last"], account["last_action"]) == (2, 4, "account.updated")

@@ -1,4 +1,5 @@
-// One candidate's action log, live: new entries are appended as they happen.
+// One candidate's action log, live: new entries are appended as they happen. In a replay (?krok=N) the log
+// stands still at that step; when playing, the page moves on to the next step by itself.
 (() => {
   "use strict";
   const app = document.getElementById("timeline-app");
@@ -27,6 +28,11 @@
         last = Math.max(last, e.seq);
       }
     } catch (_err) { /* try again at the next tick */ }
+  }
+  if (app.dataset.replay) {
+    const next = document.querySelector('[data-testid="replay-next"]');
+    if (app.dataset.playing && next) setTimeout(() => window.location.replace(next.href), 1500);
+    return;
   }
   setInterval(refresh, 3000);
 })();
