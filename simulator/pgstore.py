@@ -7,25 +7,35 @@ database, nothing on a local disk::
                             plus ``namespace``: several simulators or test runs may share one database)
     sim_registry.template   every template's name and the exact scenario text it was built from (reset)
     simtpl_<hash>           the seeded tables of one (scenario digest, schema digest), built once
-    siminst_<instance id>   one candidate's CRM
+    simdata_<hash>          the rows of every instance: the CRM's tables with an ``instance_id`` column
+                            leading every key, unique constraint, foreign key and index (one set per schema digest)
+    siminst_<instance id>   one candidate's CRM: a view per CRM table, ``… WHERE instance_id = '<id>'
+                            WITH CHECK OPTION``, with exactly the table's columns
 
-A template is built under ``pg_advisory_xact_lock`` (concurrent builders wait, the loser reuses the winner's
-schema) and seeded by ``seed_scenario`` through the ORM with ``schema_translate_map``. A provision creates the
-instance's tables with the DDL of ``create_all`` (compiled once, run in the new schema), copies every table
-from the template (``INSERT … SELECT``), moves every id sequence past the copied rows, then applies the same
-variations, task set-up and first log entry as the file store, and registers the tokens — all in one
-transaction, so a failure leaves nothing behind.
+Why views over shared tables rather than tables of its own: every table, key, sequence and TOAST table of a
+schema is a file the server creates, about a millisecond each on a 2-core VM, so a schema of its own tables
+cost an instance 110 files and 150–250 ms, and a server holding a few hundred instances slowed to seconds per
+new one (one directory of tens of thousands of files, a backend cache of every relation). Views are catalog
+rows only. A provision creates the schema and its views, copies the template's rows into the shared tables
+under the new instance id (``INSERT … SELECT``), applies the same variations, task set-up and first log
+entry as the file store, and registers the tokens — all in one transaction, so a failure leaves nothing.
 
-Every connection on an instance sets ``search_path`` to the instance's schema for its transaction only
-(``set_config(…, true)``), so the Core statements and the ORM shared with the file store need no schema
-names. Every writing transaction (and every ORM transaction of a request, as BEGIN IMMEDIATE on SQLite) first
-takes ``pg_advisory_xact_lock(hashtext(schema))``: two requests never race for the same log position. Read-only
-work (evaluation, timeline) runs in a ``REPEATABLE READ, READ ONLY`` transaction. One pooled engine per URL
-serves every instance.
+Ids: a row inserted without an id gets one more than the highest id of its table in its instance (a trigger
+on the shared table), as SQLite gives an INTEGER PRIMARY KEY, so both stores number records alike. The
+instance's advisory lock, which every writing transaction holds, keeps two inserts from taking the same id.
+
+Every connection on an instance sets ``search_path`` to the instance's schema and ``sim.instance`` to its
+id for its transaction only (``set_config(…, true)``); the shared tables take ``instance_id`` from that
+setting, and the views' check option refuses a row for any other instance. The Core statements and the ORM
+shared with the file store therefore need no schema names. Every writing transaction (and every ORM
+transaction of a request, as BEGIN IMMEDIATE on SQLite) first takes ``pg_advisory_xact_lock(hashtext(schema))``:
+two requests never race for the same log position. Read-only work (evaluation, timeline) runs in a
+``REPEATABLE READ, READ ONLY`` transaction. One pooled engine per URL serves every instance.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterator
@@ -34,10 +44,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, create_mock_engine, event, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Connection,
+    Engine,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    create_mock_engine,
+    event,
+    text,
+)
 from sqlalchemy.orm import Session
 
-from simulator import actionlog, registry
+from simulator import actionlog, registry, tasks
 from simulator.crm.base import Base
 from simulator.errors import SimulatorError, UnknownInstance
 from simulator.registry import FIELDS, INSTANCE_COLUMNS, InstanceRecord, insert_params, new_tokens, token_digest
@@ -48,6 +74,7 @@ from simulator.storage import Store, provisioned_entry
 
 REGISTRY_SCHEMA = "sim_registry"
 TEMPLATE_PREFIX = "simtpl_"
+DATA_PREFIX = "simdata_"
 INSTANCE_PREFIX = "siminst_"
 INSTANCE_ID = re.compile(r"[0-9a-f]{16}")
 NAMESPACE = re.compile(r"[A-Za-z0-9_.:-]{0,60}")
@@ -72,8 +99,12 @@ _T = f"{REGISTRY_SCHEMA}.template"
 # The registry's and templates' statements (PostgreSQL only; the instance-level SQL is shared with SQLite).
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
 _LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(hashtext(:key))")
-_ENTER = text("SELECT set_config('search_path', :schema, true), pg_advisory_xact_lock(hashtext(:schema))")
-_PATH = text("SELECT set_config('search_path', :schema, true)")
+_ENTER = text(
+    "SELECT set_config('search_path', :schema, true), set_config('sim.instance', :instance, true), "
+    "pg_advisory_xact_lock(hashtext(:schema))"
+)
+_PATH = text("SELECT set_config('search_path', :schema, true), set_config('sim.instance', :instance, true)")
+_TEMPLATE_PATH = text("SELECT set_config('search_path', :schema, true)")
 _READ_ONLY = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 _SCHEMA_EXISTS = text("SELECT 1 FROM pg_namespace WHERE nspname = :schema")
 _TEMPLATE_SOURCE = text(f"SELECT source FROM {_T} WHERE name = :name")  # noqa: S608
@@ -100,6 +131,7 @@ _engines: dict[str, Engine] = {}
 _ready: set[str] = set()
 _lock = threading.Lock()
 _built: set[tuple[str, str]] = set()  # (url, template) built by this process: ``cleanup`` may drop them
+_start_ids: dict[tuple[str, str], dict[str, int]] = {}  # (url, template) → its highest ids
 
 
 def _engine(url: str) -> Engine:
@@ -111,12 +143,14 @@ def _engine(url: str) -> Engine:
 
 
 def engine_for(url: str) -> Engine:
-    """Return the one pooled engine of a database URL (its registry schema created on first use)."""
+    """Return the one pooled engine of a database URL (its registry and shared data tables created on first use)."""
     engine = _engine(url)
     if url not in _ready:
         with engine.begin() as conn:
             conn.execute(_LOCK, {"key": REGISTRY_SCHEMA})  # CREATE … IF NOT EXISTS still races without it
             conn.exec_driver_sql(_REGISTRY_DDL)
+            if conn.execute(_SCHEMA_EXISTS, {"schema": data_schema()}).first() is None:
+                conn.exec_driver_sql(data_ddl())
         _ready.add(url)
     return engine
 
@@ -137,55 +171,144 @@ def _quoted(schema: str, table: str) -> str:
     return f'"{schema}"."{table}"'
 
 
-def _copy_sql(source: str, target: str, *, with_log: bool) -> str:
-    """Return the statements copying every table of ``source`` into ``target`` and moving each id sequence."""
-    tables = [t for t in Base.metadata.sorted_tables if with_log or t.name != "action_log"]
-    statements = []
-    for table in tables:
-        columns = ", ".join(f'"{c.name}"' for c in table.columns)
-        statements.append(
-            f"INSERT INTO {_quoted(target, table.name)} ({columns}) "  # noqa: S608  (names from our own metadata)
-            f"SELECT {columns} FROM {_quoted(source, table.name)}"
-        )
-    moves = []
-    for t in tables:
-        if t.autoincrement_column is not None:
-            column, where = t.autoincrement_column.name, _quoted(target, t.name)
-            highest = f'(SELECT max("{column}") FROM {where})'  # noqa: S608  (names from our own metadata)
-            sequence = _quoted(target, f"{t.name}_{column}_seq")  # the name SERIAL gives its sequence
-            moves.append(f"setval('{sequence}', coalesce({highest}, 0) + 1, false)")
-    statements.append("SELECT " + ", ".join(moves))
-    return ";\n".join(statements)
+def data_schema() -> str:
+    """Return the schema of the shared tables holding every instance's rows (one per CRM schema digest)."""
+    return f"{DATA_PREFIX}{schema_digest()[:16]}"
 
 
-_ddl: str | None = None
+# A row inserted without an id gets one more than the highest id of its table in its instance, SQLite's rule
+# for an INTEGER PRIMARY KEY. VOLATILE: each row of a multi-row INSERT sees the rows inserted before it.
+_NEXT_ID = """CREATE FUNCTION "{schema}".next_id() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF NEW.id IS NULL THEN
+    EXECUTE 'SELECT coalesce(max(id), 0) + 1 FROM ' || quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME)
+      || ' WHERE instance_id = $1' INTO NEW.id USING NEW.instance_id;
+  END IF;
+  RETURN NEW;
+END $$"""
+_data_ddl: str | None = None
 
 
-def tables_ddl() -> str:
-    """Return the DDL of an instance's tables, unqualified, as one script (compiled once per process).
+def data_ddl() -> str:
+    """Return the DDL of the shared tables, as one script (compiled once per process).
 
-    Run after ``SET LOCAL search_path`` to a new schema it creates the tables there in one round trip: the
-    tables, id sequences, keys, unique and check constraints of ``create_all``, without its plain (non-unique)
-    indexes. Every relation is a file the server creates (on a 2-core VM about a millisecond each, most of a
-    provision), and an instance holds tens to a few thousand rows per table, where a scan costs less than
-    keeping an index up to date. The template and the SQLite files keep them.
+    Each CRM table gains ``instance_id`` (taken from the transaction's ``sim.instance`` setting), which leads
+    its primary key, unique constraints, foreign keys (so a row can only refer to rows of its own instance)
+    and indexes. Check constraints are the CRM's own. Tables with an id get the trigger numbering new rows.
     """
-    global _ddl  # noqa: PLW0603  (compiled once per process)
-    if _ddl is None:
-        statements: list[str] = []
+    global _data_ddl  # noqa: PLW0603  (compiled once per process)
+    if _data_ddl is None:
+        schema = data_schema()
+        shared = MetaData(schema=schema, naming_convention=Base.metadata.naming_convention)
+        numbered = []
+        for table in Base.metadata.sorted_tables:
+            _shared_table(table, shared)
+            if table.autoincrement_column is not None:
+                if table.autoincrement_column.name != "id":
+                    raise SimulatorError(f"Tabela {table.name}: numerowana kolumna musi się nazywać id.")
+                numbered.append(table.name)
+        statements: list[str] = [f'CREATE SCHEMA "{schema}"']
         recorder = create_mock_engine(
             "postgresql+psycopg://", lambda sql, *a, **k: statements.append(str(sql.compile(dialect=recorder.dialect)))
         )
-        Base.metadata.create_all(recorder, checkfirst=False)
-        _ddl = ";\n".join(s for s in statements if not s.lstrip().startswith("CREATE INDEX"))
-    return _ddl
+        shared.create_all(recorder, checkfirst=False)
+        statements.append(_NEXT_ID.format(schema=schema))
+        statements.extend(
+            f"CREATE TRIGGER next_id BEFORE INSERT ON {_quoted(schema, name)} "
+            f'FOR EACH ROW EXECUTE FUNCTION "{schema}".next_id()'
+            for name in numbered
+        )
+        _data_ddl = ";\n".join(statements)
+    return _data_ddl
 
 
-def _create_tables(conn: Connection, schema: str) -> None:
-    """Create a schema with the CRM's tables (with their own sequences, keys and indexes) and enter it."""
-    conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    conn.execute(_PATH, {"schema": schema})
-    conn.exec_driver_sql(tables_ddl())
+def _shared_table(table: Table, shared: MetaData) -> Table:
+    """Add to ``shared`` the instance-keyed twin of one CRM table."""
+    key = Column("instance_id", String(16), nullable=False, server_default=text("current_setting('sim.instance')"))
+    columns = [key, *(Column(c.name, c.type, nullable=c.nullable, autoincrement=False) for c in table.columns)]
+    constraints: list = [PrimaryKeyConstraint("instance_id", *(c.name for c in table.primary_key.columns))]
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and not isinstance(constraint, PrimaryKeyConstraint):
+            names = [c.name for c in constraint.columns]
+            constraints.append(UniqueConstraint("instance_id", *names, name=f"uq_{table.name}_{'_'.join(names)}"[:63]))
+        elif isinstance(constraint, ForeignKeyConstraint):
+            referred = constraint.referred_table.name
+            names = [e.parent.name for e in constraint.elements]
+            target = f"{shared.schema}.{referred}"
+            constraints.append(
+                ForeignKeyConstraint(
+                    ["instance_id", *names],
+                    [f"{target}.instance_id", *(f"{target}.{e.column.name}" for e in constraint.elements)],
+                    name=f"fk_{table.name}_{'_'.join(names)}_{referred}"[:63],
+                )
+            )
+        elif isinstance(constraint, CheckConstraint):
+            constraints.append(CheckConstraint(constraint.sqltext, name=constraint.name))
+    twin = Table(table.name, shared, *columns, *constraints)
+    for index in table.indexes:
+        Index(index.name, twin.c.instance_id, *(twin.c[c.name] for c in index.columns), unique=index.unique)
+    return twin
+
+
+def _columns(table: Table) -> str:
+    return ", ".join(f'"{c.name}"' for c in table.columns)
+
+
+def _tables(*, with_log: bool) -> list[Table]:
+    return [t for t in Base.metadata.sorted_tables if with_log or t.name != "action_log"]
+
+
+_ID = "\x00instance\x00"  # where an instance's (validated) id goes in the cached statement texts
+
+
+@functools.lru_cache(maxsize=64)
+def _copy_text(template: str, *, with_log: bool) -> str:
+    data = data_schema()
+    return ";\n".join(
+        f"INSERT INTO {_quoted(data, t.name)} (instance_id, {_columns(t)}) "  # noqa: S608  (names from our own metadata)
+        f"SELECT '{_ID}', {_columns(t)} FROM {_quoted(template, t.name)}"
+        for t in _tables(with_log=with_log)
+    )
+
+
+def _copy_sql(template: str, instance_id: str, *, with_log: bool) -> str:
+    """Return the statements copying every table of a template into the shared tables as ``instance_id``'s rows."""
+    return _copy_text(template, with_log=with_log).replace(_ID, instance_id)
+
+
+def _delete_sql(instance_id: str, *, with_log: bool) -> str:
+    """Return the statements deleting every row of an instance from the shared tables (children first)."""
+    data = data_schema()
+    return ";\n".join(
+        f"DELETE FROM {_quoted(data, t.name)} WHERE instance_id = '{instance_id}'"  # noqa: S608  (validated id)
+        for t in reversed(_tables(with_log=with_log))
+    )
+
+
+_views: str | None = None
+
+
+def _views_sql(schema: str, instance_id: str) -> str:
+    """Return the statements creating an instance's schema: one view per CRM table onto its rows."""
+    global _views  # noqa: PLW0603  (the statements' text, made once per process)
+    if _views is None:
+        data = data_schema()
+        _views = ";\n".join(
+            [
+                'CREATE SCHEMA "{schema}"',
+                *(
+                    f'CREATE VIEW "{{schema}}"."{t.name}" AS SELECT {_columns(t)} '  # noqa: S608  (our own names)
+                    f"FROM {_quoted(data, t.name)} WHERE instance_id = '{{instance_id}}' WITH CHECK OPTION"
+                    for t in Base.metadata.sorted_tables
+                ),
+            ]
+        )
+    return _views.format(schema=schema, instance_id=instance_id)
+
+
+def _where(schema: str) -> dict[str, str]:
+    """The parameters of ``_ENTER`` and ``_PATH`` for an instance schema."""
+    return {"schema": schema, "instance": schema.removeprefix(INSTANCE_PREFIX)}
 
 
 class InstanceSession(Session):
@@ -194,7 +317,7 @@ class InstanceSession(Session):
 
 @event.listens_for(InstanceSession, "after_begin")
 def _enter_instance(session: Session, transaction, connection: Connection) -> None:
-    connection.execute(_ENTER, {"schema": session.info["schema"]})
+    connection.execute(_ENTER, _where(session.info["schema"]))
 
 
 class PostgresStore(Store):
@@ -257,6 +380,17 @@ class PostgresStore(Store):
         conn.execute(_LOCK_SHARED, {"key": template})
         return conn.execute(_TEMPLATE_SOURCE, {"name": template}).first() is not None
 
+    def _start_ids(self, conn: Connection, template: str) -> dict[str, int]:
+        """Return the highest id of every entity in a template (read once per process: templates never change).
+
+        Reading sets the transaction's path to the template: call it before entering the instance.
+        """
+        key = (self.url, template)
+        if key not in _start_ids:
+            conn.execute(_TEMPLATE_PATH, {"schema": template})
+            _start_ids[key] = tasks.seed_max_ids(conn)
+        return _start_ids[key]
+
     # -- registry -----------------------------------------------------------------------------------------
     def get(self, instance_id: str) -> InstanceRecord | None:
         with self.engine.connect() as conn:
@@ -306,22 +440,23 @@ class PostgresStore(Store):
         with self.engine.begin() as conn:
             if not self._hold_template(conn, template):
                 return None
-            _create_tables(conn, schema)
-            conn.exec_driver_sql(_copy_sql(template, schema, with_log=True))
-            _initialise(conn, scenario, seed, instance_id, now)
+            start_ids = self._start_ids(conn, template)
+            conn.exec_driver_sql(_views_sql(schema, instance_id))
+            conn.execute(_ENTER, _where(schema))
+            conn.exec_driver_sql(_copy_sql(template, instance_id, with_log=True))
+            _initialise(conn, scenario, seed, instance_id, now, start_ids=start_ids)
             actionlog.append_raw(conn, now=now, **provisioned_entry(scenario, seed))
             conn.execute(_INSERT, {**insert_params(record, token, viewer_token), "namespace": self.namespace})
         return Provisioned(record, token, viewer_token)
 
     def restore(self, record: InstanceRecord, scenario: Scenario, now: datetime, entry: dict[str, Any]) -> None:
         schema = instance_schema(record.id)
-        tables = [t.name for t in Base.metadata.sorted_tables if t.name != "action_log"]
         with self.engine.begin() as conn:
-            conn.execute(_ENTER, {"schema": schema})
+            conn.execute(_ENTER, _where(schema))
             if not self._hold_template(conn, record.template):
                 raise SimulatorError(f"Brak szablonu {record.template}: nie można przywrócić instancji.")
-            conn.exec_driver_sql("TRUNCATE " + ", ".join(_quoted(schema, name) for name in tables))
-            conn.exec_driver_sql(_copy_sql(record.template, schema, with_log=False))
+            conn.exec_driver_sql(_delete_sql(record.id, with_log=False))
+            conn.exec_driver_sql(_copy_sql(record.template, record.id, with_log=False))
             _initialise(conn, scenario, record.seed, record.id, now)
             actionlog.append_raw(conn, now=now, **entry)
 
@@ -332,6 +467,7 @@ class PostgresStore(Store):
             conn.execute(_LOCK, {"key": schema})  # after a request that is still writing to it
             conn.execute(_DELETE, {"id": instance_id, "namespace": self.namespace})
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.exec_driver_sql(_delete_sql(instance_id, with_log=True))
 
     def exists(self, instance_id: str) -> bool:
         schema = instance_schema(instance_id)
@@ -345,7 +481,7 @@ class PostgresStore(Store):
         with self.engine.connect() as conn:
             if not write:
                 conn.exec_driver_sql(_READ_ONLY)  # one consistent state; any write raises
-            conn.execute(_ENTER if write else _PATH, {"schema": schema})
+            conn.execute(_ENTER if write else _PATH, _where(schema))
             yield conn
             if write:
                 conn.commit()
@@ -366,7 +502,7 @@ class PostgresStore(Store):
 
 
 def cleanup(url: str) -> None:
-    """Drop the templates this process built that no instance uses, then the registry if it is empty.
+    """Drop the templates this process built that no instance uses, then the registry and shared tables if empty.
 
     For test runs and benchmarks on a shared database; production keeps its templates (they are a cache).
     """
@@ -387,7 +523,9 @@ def cleanup(url: str) -> None:
         conn.execute(_LOCK, {"key": REGISTRY_SCHEMA})
         left = conn.execute(text(f"SELECT (SELECT count(*) FROM {_R}) + (SELECT count(*) FROM {_T})")).scalar()  # noqa: S608
         if not left:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {REGISTRY_SCHEMA} CASCADE")
+            conn.exec_driver_sql(
+                f'DROP SCHEMA IF EXISTS {REGISTRY_SCHEMA} CASCADE; DROP SCHEMA IF EXISTS "{data_schema()}" CASCADE'
+            )
             _ready.discard(url)
 
 

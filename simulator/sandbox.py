@@ -152,15 +152,23 @@ def file_connection(
         yield conn
 
 
-def _initialise(conn: Runner, scenario: Scenario, seed: int, instance_id: str, now: datetime) -> None:
-    """Turn a fresh template copy into an instance: variations, settings and the first log entry."""
+def _initialise(
+    conn: Runner,
+    scenario: Scenario,
+    seed: int,
+    instance_id: str,
+    now: datetime,
+    *,
+    start_ids: dict[str, int] | None = None,
+) -> None:
+    """Turn a fresh template copy into an instance: variations and settings (``start_ids``: the template's)."""
     apply_variations(conn, scenario, seed)
     settings = [
         {"key": "instance_id", "value": instance_id},
         {"key": "seed", "value": str(seed)},
         {"key": "business_date", "value": scenario.business_date.isoformat()},
     ]
-    tasks.write_meta(conn, settings + tasks.meta_rows(conn, scenario))  # one statement for all settings
+    tasks.write_meta(conn, settings + tasks.meta_rows(conn, scenario, start_ids))
 
 
 @dataclass(frozen=True)
@@ -182,9 +190,10 @@ class _Workbench(threading.local):
 
     def __init__(self) -> None:
         self.pid = os.getpid()
-        self.connections: dict[Path, tuple[sqlite3.Connection, bytes]] = {}
+        self.connections: dict[Path, tuple[sqlite3.Connection, bytes, dict[str, int]]] = {}
 
-    def get(self, template: Path) -> tuple[sqlite3.Connection, bytes]:
+    def get(self, template: Path) -> tuple[sqlite3.Connection, bytes, dict[str, int]]:
+        """Return the connection, the template's bytes and its highest ids (every instance starts with them)."""
         if self.pid != os.getpid():  # never reuse a connection inherited through fork()
             self.__init__()
         entry = self.connections.get(template)
@@ -192,7 +201,9 @@ class _Workbench(threading.local):
             while len(self.connections) >= 8:
                 self.connections.pop(next(iter(self.connections)))[0].close()
             conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-            entry = self.connections[template] = (conn, template.read_bytes())
+            image = template.read_bytes()
+            conn.deserialize(image)
+            entry = self.connections[template] = (conn, image, tasks.seed_max_ids(DirectSQLite(conn)))
         return entry
 
 
@@ -205,12 +216,12 @@ def _instance_bytes(template: Path, scenario: Scenario, seed: int, instance_id: 
     The shared statements run through ``DirectSQLite`` (compiled once, no engine per call): on a 300 KiB
     template they are most of a provision's time.
     """
-    conn, image = _workbench.get(template)
+    conn, image, start_ids = _workbench.get(template)
     conn.deserialize(image)
     conn.execute("BEGIN")
     try:
         work = DirectSQLite(conn)
-        _initialise(work, scenario, seed, instance_id, now)
+        _initialise(work, scenario, seed, instance_id, now, start_ids=start_ids)
         actionlog.append_raw(work, now=now, **provisioned_entry(scenario, seed))
         conn.execute("COMMIT")
     except BaseException:

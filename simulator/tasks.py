@@ -113,17 +113,26 @@ def seed_max_ids(conn: Connection) -> dict[str, int]:
     return dict(conn.execute(_max_ids_query()).tuples().all())
 
 
-def meta_rows(conn: Connection, scenario: Scenario) -> list[dict[str, str]]:
-    """The settings a fresh (or reset) instance stores for its tasks: task variables and start-state ids."""
-    values = {VARIABLES_KEY: compute_variables(conn, scenario), SEED_MAX_KEY: seed_max_ids(conn)}
+def meta_rows(conn: Connection, scenario: Scenario, start_ids: dict[str, int] | None = None) -> list[dict[str, str]]:
+    """The settings a fresh (or reset) instance stores for its tasks: task variables and start-state ids.
+
+    ``start_ids`` may be given when known: they are the template's (variations change values, never add rows).
+    """
+    ids = seed_max_ids(conn) if start_ids is None else start_ids
+    values = {VARIABLES_KEY: compute_variables(conn, scenario), SEED_MAX_KEY: ids}
     return [
         {"key": key, "value": json.dumps(value, ensure_ascii=False, sort_keys=True)} for key, value in values.items()
     ]
 
 
 def write_meta(conn: Connection, rows: list[dict[str, str]]) -> None:
-    """Store instance settings (key → text), replacing the values already there, in one statement."""
-    conn.execute(_WRITE_META, rows)
+    """Store instance settings (key → text), replacing the values already there.
+
+    Delete, then insert: an upsert (``ON CONFLICT (key)``) cannot name its conflict on a PostgreSQL instance,
+    whose ``instance_meta`` is a view onto a table keyed by (instance, key).
+    """
+    conn.execute(_DELETE_META, [{"key": row["key"]} for row in rows])
+    conn.execute(_INSERT_META, rows)
 
 
 def initialise(conn: Connection, scenario: Scenario) -> None:
@@ -131,11 +140,8 @@ def initialise(conn: Connection, scenario: Scenario) -> None:
     write_meta(conn, meta_rows(conn, scenario))
 
 
-# an upsert both SQLite (3.24+) and PostgreSQL understand
-_WRITE_META = text(
-    "INSERT INTO instance_meta (key, value) VALUES (:key, :value) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-)
+_DELETE_META = text("DELETE FROM instance_meta WHERE key = :key")
+_INSERT_META = text("INSERT INTO instance_meta (key, value) VALUES (:key, :value)")
 _READ_META = text("SELECT key, value FROM instance_meta WHERE key IN (:variables, :max_ids)")
 
 

@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from simulator import api, pgstore
 from simulator.errors import SimulatorError, UnknownInstance
@@ -51,14 +52,42 @@ def test_provision_creates_a_schema_and_a_registry_row_with_digests_only(provisi
     stored = " ".join(str(v) for v in row.values())
     assert info.token not in stored and info.viewer_token not in stored
     assert row["token_hash"] == token_digest(info.token)
-    # the copy moved every id sequence past the template's rows: new records get fresh ids
-    last = instance_rows(sandbox_root, info.instance_id, "SELECT max(id) FROM account")[0][0]
-    with sandbox_root.connect(info.instance_id, write=True) as conn:
-        new_id = conn.execute(text("SELECT nextval(pg_get_serial_sequence('account', 'id'))")).scalar()
-        indexes = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()")).scalars()
-        kinds = {("UNIQUE" if " UNIQUE " in d else "plain") for d in indexes}
-    assert new_id == last + 1
-    assert kinds == {"UNIQUE"}  # keys and unique constraints only: no plain indexes in an instance schema
+    with sandbox_root.engine.connect() as conn:
+        kinds = conn.execute(
+            text("SELECT DISTINCT table_type FROM information_schema.tables WHERE table_schema = :s"), {"s": schema}
+        )
+        assert list(kinds.scalars()) == ["VIEW"]  # no files of its own: views onto the shared tables
+
+
+def test_an_instance_is_a_schema_of_views_onto_its_own_rows(sim_app, provision, sandbox_root):
+    a, b = Crm(sim_app.test_client(), provision("A", 1), sandbox_root), provision("B", 2)
+    last = a.one("SELECT max(id) FROM account")
+    new = {"name": "Nowa Firma Widok sp. z o.o.", "data_source": "targi", "owner_id": "1"}
+    assert a.post("accounts/new", new).status_code == 302
+    # numbered as SQLite numbers an INTEGER PRIMARY KEY: one more than the instance's highest id
+    assert a.one("SELECT id FROM account WHERE name = :n", {"n": new["name"]}) == last + 1
+    assert instance_rows(sandbox_root, b.instance_id, "SELECT count(*) FROM account WHERE name = :name", new)[0][0] == 0
+    data = pgstore.data_schema()
+    with sandbox_root.engine.connect() as conn:
+        owners = conn.execute(text(f'SELECT instance_id FROM "{data}".account WHERE name = :n'), {"n": new["name"]})
+        assert list(owners.scalars()) == [a.info.instance_id]
+    # a row for another instance is refused by the view's check option, even with the id set by hand
+    with pytest.raises(DBAPIError, match="check option"), sandbox_root.connect(a.info.instance_id, write=True) as conn:
+        conn.execute(text("SELECT set_config('sim.instance', :other, true)"), {"other": b.instance_id})
+        conn.execute(text("INSERT INTO instance_meta (key, value) VALUES ('x', 'y')"))
+    # two records added in one statement get consecutive ids
+    with sandbox_root.connect(a.info.instance_id, write=True) as conn:
+        rows = (
+            conn.execute(
+                text(
+                    "INSERT INTO task_answer (task_key, answer_key, value, updated_at) VALUES "
+                    "('t', 'a', '1', 'x'), ('t', 'b', '2', 'x') RETURNING id"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert rows[1] == rows[0] + 1
 
 
 def test_destroy_drops_the_schema_and_the_registry_row(provision, sandbox_root):
