@@ -245,7 +245,7 @@ def _shared_table(table: Table, shared: MetaData) -> Table:
         elif isinstance(constraint, CheckConstraint):
             constraints.append(CheckConstraint(constraint.sqltext, name=constraint.name))
     twin = Table(table.name, shared, *columns, *constraints)
-    for index in table.indexes:
+    for index in table.indexes if table.name == "action_log" else ():
         Index(index.name, twin.c.instance_id, *(twin.c[c.name] for c in index.columns), unique=index.unique)
     return twin
 
@@ -289,7 +289,10 @@ _views: str | None = None
 
 
 def _views_sql(schema: str, instance_id: str) -> str:
-    """Return the statements creating an instance's schema: one view per CRM table onto its rows."""
+    """Return the statements creating an instance's schema (one view per CRM table onto its rows) and entering it.
+
+    Entering sets the transaction's path and instance setting and takes the instance's lock (as ``_ENTER``).
+    """
     global _views  # noqa: PLW0603  (the statements' text, made once per process)
     if _views is None:
         data = data_schema()
@@ -301,6 +304,8 @@ def _views_sql(schema: str, instance_id: str) -> str:
                     f"FROM {_quoted(data, t.name)} WHERE instance_id = '{{instance_id}}' WITH CHECK OPTION"
                     for t in Base.metadata.sorted_tables
                 ),
+                "SELECT set_config('search_path', '{schema}', true), "
+                "set_config('sim.instance', '{instance_id}', true), pg_advisory_xact_lock(hashtext('{schema}'))",
             ]
         )
     return _views.format(schema=schema, instance_id=instance_id)
@@ -441,9 +446,10 @@ class PostgresStore(Store):
             if not self._hold_template(conn, template):
                 return None
             start_ids = self._start_ids(conn, template)
-            conn.exec_driver_sql(_views_sql(schema, instance_id))
-            conn.execute(_ENTER, _where(schema))
-            conn.exec_driver_sql(_copy_sql(template, instance_id, with_log=True))
+            # one round trip: the schema of views, entering it (path, id, lock), the template's rows under the new id
+            conn.exec_driver_sql(
+                f"{_views_sql(schema, instance_id)};\n{_copy_sql(template, instance_id, with_log=True)}"
+            )
             _initialise(conn, scenario, seed, instance_id, now, start_ids=start_ids)
             actionlog.append_raw(conn, now=now, **provisioned_entry(scenario, seed))
             conn.execute(_INSERT, {**insert_params(record, token, viewer_token), "namespace": self.namespace})

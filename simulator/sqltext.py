@@ -28,9 +28,9 @@ def sql(statement: str) -> TextClause:
 
 
 @functools.lru_cache(maxsize=64)
-def sql_with_date(statement: str, name: str) -> TextClause:
-    """Like :func:`sql`, with the parameter ``name`` bound as a date (ISO text in SQLite, DATE in PostgreSQL)."""
-    return text(statement).bindparams(bindparam(name, type_=Date))
+def sql_dates(statement: str, names: tuple[str, ...]) -> TextClause:
+    """Like :func:`sql`, with the parameters ``names`` bound as dates (ISO text in SQLite, DATE in PostgreSQL)."""
+    return text(statement).bindparams(*(bindparam(name, type_=Date) for name in names))
 
 
 _SQLITE = SQLiteDialect_pysqlite()
@@ -110,4 +110,4 @@ class DirectSQLite:
 
 # what the shared statements (variations, task set-up, the action log) run on
 Runner = Connection | DirectSQLite
-__all__ = ["DirectSQLite", "Runner", "sql", "sql_with_date"]
+__all__ = ["DirectSQLite", "Runner", "sql", "sql_dates"]

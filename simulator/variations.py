@@ -14,10 +14,10 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause
 
 from simulator.scenario import Scenario
-from simulator.sqltext import sql, sql_with_date
+from simulator.sqltext import sql, sql_dates
 
 AMOUNT_TARGETS = {"opportunity.value": ("opportunity", "value"), "product.net_price": ("product", "net_price")}
 DATE_TARGETS = {
@@ -53,9 +53,8 @@ def _vary_amounts(conn, rng, table: str, column: str, *, spread: int, round_to: 
     for row_id, grosze in rows:
         factor = 1 + rng.uniform(-spread, spread) / 100
         varied = round(grosze * factor / step) * step
-        updates.append({"value": max(varied, step) if grosze else 0, "id": row_id})
-    if updates:
-        conn.execute(sql(f"UPDATE {table} SET {column} = :value WHERE id = :id"), updates)  # noqa: S608
+        updates.append((row_id, max(varied, step) if grosze else 0))
+    _update_rows(conn, table, [column], updates)
 
 
 def _shift_dates(conn, rng, table: str, column: str, days: int) -> None:
@@ -65,10 +64,8 @@ def _shift_dates(conn, rng, table: str, column: str, days: int) -> None:
         shift = rng.randint(-days, days)
         if value:  # ISO text in a SQLite file, a date in PostgreSQL
             day = value if isinstance(value, date) else date.fromisoformat(value)
-            updates.append({"value": day + timedelta(days=shift), "id": row_id})
-    if updates:
-        update = sql_with_date(f"UPDATE {table} SET {column} = :value WHERE id = :id", "value")  # noqa: S608
-        conn.execute(update, updates)
+            updates.append((row_id, day + timedelta(days=shift)))
+    _update_rows(conn, table, [column], updates, dates=True)
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function of a few hundred pool names
@@ -96,9 +93,32 @@ def _rename_contacts(conn, rng, scenario: Scenario, pools: dict) -> None:
                 email = f"{ascii_fold(first)}.{ascii_fold(last)}@{email.rsplit('@', 1)[1].lower()}"
             elif email:
                 email = email.strip().lower()
-            updates.append({"first": first, "last": last, "email": email, "id": contact_id})
-    if updates:
-        conn.execute(_RENAME, updates)
+            updates.append((contact_id, first, last, email))
+    _update_rows(conn, "contact", ["first_name", "last_name", "email"], updates)
 
 
-_RENAME = text("UPDATE contact SET first_name = :first, last_name = :last, email = :email WHERE id = :id")
+def _update_rows(conn, table: str, columns: list[str], rows: list[tuple], *, dates: bool = False) -> None:
+    """Set ``columns`` of many rows of ``table`` in one statement (one round trip to PostgreSQL).
+
+    Each row is ``(id, value of the first column, …)``. The values travel as a derived table
+    ``(SELECT :id_0 AS id, :v0_0 AS v0 UNION ALL SELECT :id_1, :v0_1 …) AS v``, which SQLite (3.33+) and
+    PostgreSQL both join in ``UPDATE … FROM``; with ``dates`` the values are bound as dates.
+    """
+    if rows:
+        clause, keys = _update_statement(table, tuple(columns), len(rows), dates=dates)
+        conn.execute(clause, dict(zip(keys, (value for row in rows for value in row), strict=True)))
+
+
+@functools.lru_cache(maxsize=256)
+def _update_statement(table: str, columns: tuple[str, ...], count: int, *, dates: bool) -> tuple[TextClause, tuple]:
+    """Return the statement of ``_update_rows`` for ``count`` rows and its parameter names, row by row."""
+    width = len(columns)
+    keys = [[f"id_{i}", *(f"v{j}_{i}" for j in range(width))] for i in range(count)]
+    aliases = ["id", *(f"v{j}" for j in range(width))]
+    first = ", ".join(f":{key} AS {alias}" for key, alias in zip(keys[0], aliases, strict=True))
+    rest = [", ".join(f":{key}" for key in row_keys) for row_keys in keys[1:]]
+    values = " UNION ALL ".join([f"SELECT {first}", *(f"SELECT {r}" for r in rest)])
+    assignments = ", ".join(f"{column} = v.v{j}" for j, column in enumerate(columns))
+    statement = f"UPDATE {table} SET {assignments} FROM ({values}) AS v WHERE {table}.id = v.id"  # noqa: S608
+    clause = sql_dates(statement, tuple(k for row_keys in keys for k in row_keys[1:])) if dates else sql(statement)
+    return clause, tuple(k for row_keys in keys for k in row_keys)
