@@ -193,8 +193,10 @@ def data_ddl() -> str:
     """Return the DDL of the shared tables, as one script (compiled once per process).
 
     Each CRM table gains ``instance_id`` (taken from the transaction's ``sim.instance`` setting), which leads
-    its primary key, unique constraints, foreign keys (so a row can only refer to rows of its own instance)
-    and indexes. Check constraints are the CRM's own. Tables with an id get the trigger numbering new rows.
+    its primary key, unique constraints and foreign keys (so a row can only refer to rows of its own instance).
+    Check constraints are the CRM's own. Tables with an id get the trigger numbering new rows. Of the plain
+    indexes only the action log's are kept (it grows through the exam and is read per account): an instance's
+    rows are found through the primary key's ``instance_id`` prefix, and each index is work on every insert.
     """
     global _data_ddl  # noqa: PLW0603  (compiled once per process)
     if _data_ddl is None:
@@ -245,7 +247,7 @@ def _shared_table(table: Table, shared: MetaData) -> Table:
         elif isinstance(constraint, CheckConstraint):
             constraints.append(CheckConstraint(constraint.sqltext, name=constraint.name))
     twin = Table(table.name, shared, *columns, *constraints)
-    for index in table.indexes if table.name == "action_log" else ():
+    for index in table.indexes if table.name == "action_log" else ():  # see data_ddl
         Index(index.name, twin.c.instance_id, *(twin.c[c.name] for c in index.columns), unique=index.unique)
     return twin
 
