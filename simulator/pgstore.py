@@ -8,7 +8,7 @@ database, nothing on a local disk::
     sim_registry.template   every template's name and the exact scenario text it was built from (reset)
     simtpl_<hash>           the seeded tables of one (scenario digest, schema digest), built once
     simdata_<hash>          the rows of every instance: the CRM's tables with an ``instance_id`` column
-                            leading every key, unique constraint, foreign key and index (one set per schema digest)
+                            leading every key, unique constraint and foreign key (one set per schema digest)
     siminst_<instance id>   one candidate's CRM: a view per CRM table, ``… WHERE instance_id = '<id>'
                             WITH CHECK OPTION``, with exactly the table's columns
 
