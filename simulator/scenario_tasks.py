@@ -81,6 +81,7 @@ HTTP_STEP = _record(
         "data": {"type": "object"},
         "expect": {"type": "integer", "minimum": 100, "maximum": 599},
         "save": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
+        "form": {"type": "boolean"},
         "note": {"type": "string"},
     },
 )
@@ -99,6 +100,7 @@ TASK = _record(
         "solve": {"type": "array", "items": {"anyOf": [HTTP_STEP, ANSWER_STEP]}, "minItems": 1},
         "observation": {"type": "array", "items": TEXT},
         "builds_on": {"type": "array", "items": KEY, "uniqueItems": True},
+        "setup": {"type": "array", "items": HTTP_STEP, "minItems": 1},
     },
 )
 TASKS = {"type": "array", "items": TASK}
@@ -133,20 +135,25 @@ def check_tasks(doc: LocatedDocument) -> list[LocatedError]:
     except ContentError as exc:
         return list(exc.errors)
     seed_ids = voc.seed_ids(doc.data)
-    seen: set[str] = set()
+    # the names a task's solve leaves saved when the tasks are solved in order in one instance (inherited from
+    # the tasks it builds on, plus its own), as ``simulator.solve.solve_in_order`` carries them
+    leaves: dict[str, set[str]] = {}
     for index, task in enumerate(tasks):
         at = ("tasks", index)
-        if task["key"] in seen:
+        if task["key"] in leaves:
             errors.append(doc.error((*at, "key"), f"klucz zadania „{task['key']}” powtórzony"))
+        inherited: set[str] = set()
         for i, earlier in enumerate(task.get("builds_on", [])):
-            if earlier not in seen:
+            if earlier not in leaves:
                 errors.append(
                     doc.error(
                         (*at, "builds_on", i), f"„builds_on”: „{earlier}” nie jest kluczem wcześniejszego zadania"
                     )
                 )
-        seen.add(task["key"])
-        errors.extend(_TaskChecker(doc, at, task, seed_ids, criteria).run())
+            inherited |= leaves.get(earlier, set())
+        checker = _TaskChecker(doc, at, task, seed_ids, criteria)
+        errors.extend(checker.run(inherited))
+        leaves[task["key"]] = inherited | checker.solve_saves
     return errors
 
 
@@ -156,11 +163,13 @@ class _TaskChecker:
         self.errors: list[LocatedError] = []
         self.answers = {a["key"]: a["kind"] for a in task.get("answers", [])}
         self.variables = frozenset(task.get("variables", {}))
+        self.solve_saves: set[str] = set()
 
     def error(self, pointer: tuple, message: str) -> None:
         self.errors.append(self.doc.error((*self.at, *pointer), message))
 
-    def run(self) -> list[LocatedError]:
+    def run(self, inherited: set[str] = frozenset()) -> list[LocatedError]:
+        """Check the task; ``inherited`` are the names the tasks it builds on leave saved when solved in order."""
         self._criteria(self.task["criteria"], ("criteria",))
         self._variables()
         for name in PLACEHOLDER.findall(self.task["instructions"]):
@@ -176,7 +185,7 @@ class _TaskChecker:
         for i, key in enumerate(keys):
             if key not in read:
                 self.error(("answers", i), f"pole odpowiedzi „{key}” nie jest sprawdzane przez żadne „answer_equals”")
-        self._solve()
+        self._solve(inherited)
         return self.errors
 
     def _criteria(self, codes: list[str], pointer: tuple) -> None:
@@ -248,41 +257,70 @@ class _TaskChecker:
         )
         return {check["params"]["answer"]} if kind.name == "answer_equals" else set()
 
-    def _solve(self) -> None:
-        saved: set[str] = set()
+    def _solve(self, inherited: set[str]) -> None:
+        """Check the steps twice over: solved on its own, the task runs its ``setup`` and then its ``solve``;
+        solved in order after the tasks it builds on, it runs only its ``solve``, with the names they saved."""
+        if "setup" in self.task and not self.task.get("builds_on"):
+            self.error(
+                ("setup",),
+                "„setup” odtwarza rekordy wcześniejszych zadań, więc zadanie musi je wskazać w „builds_on”",
+            )
+        alone: set[str] = set()
+        for i, step in enumerate(self.task.get("setup", [])):
+            self._step(step, ("setup", i), alone, "żaden wcześniejszy krok nie zapisał")
+        in_order = set(inherited)
         for i, step in enumerate(self.task["solve"]):
-            pointer = ("solve", i)
-            if "answer" in step:
-                if step["answer"] not in self.answers:
-                    self.error((*pointer, "answer"), f"zadanie nie ma pola odpowiedzi „{step['answer']}”")
-                continue
-            path = step["path"]
-            if path.startswith("/") or "://" in path or ".." in path:
-                self.error(
-                    (*pointer, "path"), "ścieżka musi być względna wobec /i/<token>/ (bez „/” na początku i bez „..”)"
+            self._step(step, ("solve", i), alone, "żaden wcześniejszy krok nie zapisał")
+            if self.task.get("builds_on"):
+                self._step(
+                    step,
+                    ("solve", i),
+                    in_order,
+                    "po rozwiązaniu po kolei (bez „setup”) ani wcześniejszy krok, ani zadania z „builds_on” "
+                    "nie zapisały",
+                    report_others=False,
                 )
-            self._placeholders(path, (*pointer, "path"), saved)
-            for name, value in (step.get("data") or {}).items():
-                for item in value if isinstance(value, list) else [value]:
-                    if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+        self.solve_saves = {name for step in self.task["solve"] for name in step.get("save") or {}}
+
+    def _step(self, step: dict, pointer: tuple, saved: set[str], unsaved: str, *, report_others: bool = True) -> None:
+        """Check one step against the names ``saved`` so far (and add the ones it saves); with ``report_others``
+        false only unsaved references are reported (the step's other problems are reported once elsewhere)."""
+        if "answer" in step:
+            if report_others and step["answer"] not in self.answers:
+                self.error((*pointer, "answer"), f"zadanie nie ma pola odpowiedzi „{step['answer']}”")
+            return
+        path = step["path"]
+        if report_others and step.get("form") and step["method"] != "POST":
+            self.error((*pointer, "form"), "„form: true” (formularz z bieżącymi wartościami) dotyczy tylko kroku POST")
+        if report_others and (path.startswith("/") or "://" in path or ".." in path):
+            self.error(
+                (*pointer, "path"), "ścieżka musi być względna wobec /i/<token>/ (bez „/” na początku i bez „..”)"
+            )
+        self._placeholders(path, (*pointer, "path"), saved, unsaved, report_others)
+        for name, value in (step.get("data") or {}).items():
+            for item in value if isinstance(value, list) else [value]:
+                if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+                    if report_others:
                         self.error(
                             (*pointer, "data", name), "wartość pola formularza musi być tekstem, liczbą lub listą"
                         )
-                    else:
-                        self._placeholders(str(item), (*pointer, "data", name), saved)
-            for name, pattern in (step.get("save") or {}).items():
-                try:
-                    compiled = re.compile(pattern)
-                except re.error as exc:
-                    self.error((*pointer, "save", name), f"niepoprawne wyrażenie regularne: {exc}")
-                    continue
-                if compiled.groups != 1:
-                    self.error(
-                        (*pointer, "save", name), "wyrażenie musi mieć dokładnie jedną grupę ( ) z identyfikatorem"
-                    )
-                saved.add(name)
+                else:
+                    self._placeholders(str(item), (*pointer, "data", name), saved, unsaved, report_others)
+        for name, pattern in (step.get("save") or {}).items():
+            saved.add(name)
+            if report_others:
+                self._save_pattern(pattern, (*pointer, "save", name))
 
-    def _placeholders(self, text: str, pointer: tuple, saved: set[str]) -> None:
+    def _save_pattern(self, pattern: str, pointer: tuple) -> None:
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            self.error(pointer, f"niepoprawne wyrażenie regularne: {exc}")
+            return
+        if compiled.groups != 1:
+            self.error(pointer, "wyrażenie musi mieć dokładnie jedną grupę ( ) z identyfikatorem")
+
+    def _placeholders(self, text: str, pointer: tuple, saved: set[str], unsaved: str, report_others: bool) -> None:
         for expression in PLACEHOLDER.findall(text):
             parts = expression.split(".", 2)
             head = parts[0]
@@ -290,7 +328,9 @@ class _TaskChecker:
                 continue
             if head == "saved" and len(parts) == 2:
                 if parts[1] not in saved:
-                    self.error(pointer, f"„{{{{ {expression} }}}}”: żaden wcześniejszy krok nie zapisał „{parts[1]}”")
+                    self.error(pointer, f"„{{{{ {expression} }}}}”: {unsaved} „{parts[1]}”")
+                continue
+            if not report_others:
                 continue
             if head == "var" and len(parts) == 2:
                 if parts[1] not in self.variables:

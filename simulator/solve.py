@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lxml import html
+
 from simulator import checks, evaluation
 from simulator.checks.snapshot import plain
 from simulator.scenario import Scenario
@@ -57,6 +59,25 @@ def _substitute(text: str, saved: dict[str, str], snap, scenario: Scenario) -> s
     return PLACEHOLDER.sub(one, text)
 
 
+def form_values(page: str, path: str) -> dict[str, str | list[str]]:
+    """Return what the page's form for ``path`` would send unchanged, as a browser sends it (checked boxes,
+    selected options, typed text; several values of one name as a list), without the CSRF token."""
+    forms = [f for f in html.fromstring(page).forms if (f.method or "GET").upper() == "POST"]
+    matching = [f for f in forms if not f.action or f.action.rstrip("/").endswith(path.rstrip("/"))]
+    if not matching:
+        raise SolveError(f"na stronie {path} nie ma formularza wysyłanego na tę ścieżkę")
+    values: dict[str, str | list[str]] = {}
+    for name, value in matching[0].form_values():
+        if name == "csrf_token":
+            continue
+        if name in values:
+            earlier = values[name]
+            values[name] = [*earlier, value] if isinstance(earlier, list) else [earlier, value]
+        else:
+            values[name] = value
+    return values
+
+
 def expected_answer(root: Path | Store, instance_id: str, scenario: Scenario, task: dict[str, Any], answer: str) -> str:
     """Return the text a perfect candidate types for ``answer``: the value its check computes right now."""
     kind = checks.get_type("answer_equals")
@@ -70,17 +91,31 @@ def expected_answer(root: Path | Store, instance_id: str, scenario: Scenario, ta
 
 
 def run_solve(
-    client, token: str, root: Path | Store, instance_id: str, task: dict[str, Any], *, prefix: str = ""
+    client,
+    token: str,
+    root: Path | Store,
+    instance_id: str,
+    task: dict[str, Any],
+    *,
+    prefix: str = "",
+    saved: dict[str, str] | None = None,
+    setup: bool = True,
 ) -> list[StepResult]:
-    """Drive the task's solve steps through ``client``; raise ``SolveError`` at the first unexpected answer."""
+    """Drive the task's steps through ``client``; raise ``SolveError`` at the first unexpected answer.
+
+    On its own (``setup`` true) the task first runs its ``setup`` steps, which recreate what the tasks it builds
+    on leave behind. After those tasks in the same instance (``setup`` false) it runs only its ``solve`` steps,
+    with the ids they saved given in ``saved``. ``saved`` is updated with the ids this task's steps save.
+    """
     scenario = evaluation.instance_scenario(root, instance_id)
     base = f"{prefix}/i/{token}/"
     page = client.get(base + "zadania")
     found = CSRF.search(page.get_data(as_text=True))
     csrf = found.group(1) if found else ""
-    saved: dict[str, str] = {}
+    saved = {} if saved is None else saved
     results = []
-    for index, step in enumerate(task["solve"]):
+    steps = [*(task.get("setup", []) if setup else []), *task["solve"]]
+    for index, step in enumerate(steps):
         if "answer" in step:
             value = expected_answer(root, instance_id, scenario, task, step["answer"])
             method, path, data, expect = "POST", "zadania", {"task": task["key"], step["answer"]: value}, 302
@@ -96,6 +131,10 @@ def run_solve(
                 }
             method = step["method"]
             expect = step.get("expect", 302 if method == "POST" else 200)
+        if step.get("form"):
+            # as a person editing a record: the form as the page shows it, with only the named fields changed
+            shown = client.get(base + path)
+            data = {**form_values(shown.get_data(as_text=True), path), **data}
         if method == "POST":
             response = client.post(base + path, data={"csrf_token": csrf, **data})
         else:
@@ -115,3 +154,17 @@ def run_solve(
             saved[name] = match.group(1)
         results.append(StepResult(index, method, path, response.status_code, location))
     return results
+
+
+def solve_in_order(client, token: str, root: Path | Store, instance_id: str, *, prefix: str = "") -> None:
+    """Solve every task of the instance's scenario in order in this one instance, as a candidate who does the
+    whole exam right would: a task that builds on earlier ones skips its ``setup`` and uses the ids their steps
+    saved (each task starts from the names of the tasks it names in ``builds_on``, not from every earlier task's)."""
+    scenario = evaluation.instance_scenario(root, instance_id)
+    left: dict[str, dict[str, str]] = {}
+    for task in scenario.tasks:
+        saved: dict[str, str] = {}
+        for earlier in task.get("builds_on", []):
+            saved.update(left[earlier])
+        run_solve(client, token, root, instance_id, task, prefix=prefix, saved=saved, setup=False)
+        left[task["key"]] = saved

@@ -146,6 +146,52 @@ def test_builds_on_must_name_an_earlier_task():
     assert any(f":{_line('minutes: 5') + 1}:" in e for e in errors), errors
 
 
+SECOND_TASK = """\
+  - key: drugie
+    title: Zadanie dalsze
+    criteria: ["1.2.3"]
+    minutes: 5
+    instructions: Popraw firmę.
+    builds_on: [zadanie]
+    checks:
+      - type: record_exists
+        params: {entity: account, where: {name: Z}}
+        points: 1
+        commission: Brak poprawki.
+    setup:
+      - {method: POST, path: accounts/new, data: {name: X}, save: {firma: "accounts/(\\\\d+)"}}
+    solve:
+      - {method: POST, path: "accounts/{{ saved.firma }}/edit", data: {name: Z}}
+"""
+
+
+def test_a_task_that_builds_on_another_recreates_its_records_in_setup():
+    """Solved on its own the task runs ``setup`` first; solved after the earlier task it uses that task's ids."""
+    scenario = parse_scenario(
+        (SEED_ONLY + GOOD_TASK + SECOND_TASK).encode(), "scenario.yaml", SCENARIOS_DIR / "nie-ma" / "s.yaml"
+    )
+    second = scenario.tasks[1]
+    assert [s["path"] for s in second["setup"]] == ["accounts/new"]
+    assert [s["path"] for s in second["solve"]] == ["accounts/{{ saved.firma }}/edit"]
+
+
+def test_setup_needs_builds_on_and_every_reference_must_resolve_both_ways():
+    no_builds_on = SECOND_TASK.replace("    builds_on: [zadanie]\n", "")
+    errors = _errors(GOOD_TASK + no_builds_on)
+    assert any("„setup” odtwarza rekordy wcześniejszych zadań" in e for e in errors), errors
+
+    # alone: the setup saves nothing, so the solve's reference has no id
+    unsaved_alone = SECOND_TASK.replace(', save: {firma: "accounts/(\\\\d+)"}}', "}")
+    errors = _errors(GOOD_TASK + unsaved_alone)
+    assert any("żaden wcześniejszy krok nie zapisał „firma”" in e for e in errors), errors
+
+    # in order: the earlier task's solve saves the id under another name
+    other_name = GOOD_TASK.replace("save: {firma:", "save: {konto:").replace("saved.firma", "saved.konto")
+    errors = _errors(other_name + SECOND_TASK)
+    assert any("ani zadania z „builds_on” nie zapisały „firma”" in e for e in errors), errors
+    assert len(errors) == 1, errors
+
+
 def test_a_solve_may_write_offer_template_tags_but_not_unknown_references():
     """Offer-template tags in a solve's form data are sent as written; any other unknown placeholder is an error."""
     step = '      - {method: POST, path: offers/templates/new, data: {name: S, subject: "Oferta {{ oferta.numer }}", '

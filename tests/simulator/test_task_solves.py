@@ -11,7 +11,7 @@ import pytest
 
 from simulator import api, evaluation
 from simulator.scenario import SCENARIOS_DIR, load_scenario
-from simulator.solve import run_solve
+from simulator.solve import run_solve, solve_in_order
 
 
 def _cases() -> list[tuple[str, str]]:
@@ -23,6 +23,7 @@ def _cases() -> list[tuple[str, str]]:
 
 
 CASES = _cases()
+SCENARIOS = sorted({scenario for scenario, _ in CASES})
 
 
 def test_the_practice_scenario_has_tasks_to_prove():
@@ -66,3 +67,20 @@ def test_solving_one_task_does_not_pass_another(csrf_sim_app, sandbox_root, scen
     allowed = {task_key, *task.get("builds_on", [])}
     others = [t for t in api.evaluate(info.instance_id, root=sandbox_root).tasks if t.key not in allowed]
     assert [t.key for t in others if t.points > 0] == []
+
+
+@pytest.mark.parametrize("scenario_id", SCENARIOS)
+def test_the_whole_scenario_solved_in_order_in_one_instance_earns_every_point(csrf_sim_app, sandbox_root, scenario_id):
+    """A candidate does every task in one instance, in order: no task's right answer may cost points in another
+    (a later task must not undo an earlier one's result, nor create the duplicates an earlier one is checked for)."""
+    info = api.provision(scenario_id, "kandydat-calosc", 7, root=sandbox_root)
+    solve_in_order(csrf_sim_app.test_client(), info.token, sandbox_root, info.instance_id)
+    result = api.evaluate(info.instance_id, root=sandbox_root)
+    lost = {
+        task.key: [(c.index, c.type, c.detail) for c in task.checks if not c.passed]
+        for task in result.tasks
+        if task.points != task.max_points
+    }
+    assert lost == {}
+    assert result.points == result.max_points > 0
+    assert api.verify_log(info.instance_id, root=sandbox_root) == (True, None)
