@@ -49,6 +49,10 @@ class Config:
     LOGIN_RATE_LIMIT_PER_IP = "60 per minute"
     RESET_RATE_LIMIT = "5 per hour"
 
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (nginx: 1). With 0 the headers are
+    # ignored, so a client cannot choose the address that login limits and practice-instance limits count.
+    PROXY_HOPS = 0
+
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BOOTSWATCH_THEME = None
 

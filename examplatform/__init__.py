@@ -114,4 +114,9 @@ def create_app(config: dict | None = None) -> Flask:
     from simulator import mount
 
     mount(app)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:  # outermost, so the platform and the simulator under /sim see the same client address
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

@@ -50,7 +50,9 @@ def expired(record: InstanceRecord, now: datetime, lifetime_minutes: int) -> boo
 
 
 def _client_digest() -> str:
-    address = request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip()
+    # the socket's address; behind a proxy the platform's PROXY_HOPS (ProxyFix) makes it the client's. A
+    # client-sent X-Forwarded-For is never read here: anyone could fill every practice slot by varying it.
+    address = request.remote_addr or ""
     return hashlib.sha256(f"{current_app.config['SECRET_KEY']}:{address}".encode()).hexdigest()[:16]
 
 

@@ -289,3 +289,20 @@ def test_replay_folds_the_fields_each_entry_set():
     account, _ = replay(log, 4)
     assert account["fields"] == {"name": "B", "nip": "5260250274"}
     assert (account["first"], account["last"], account["last_action"]) == (2, 4, "account.updated")
+
+
+@pytest.mark.parametrize(("hops", "opened"), [(0, 3), (1, 4)])
+def test_the_client_address_behind_a_proxy_is_read_only_when_configured(app_config, hops, opened):
+    """With PROXY_HOPS=0 an X-Forwarded-For header is ignored (four opens from one connection hit the practice
+    limit of three per client); with PROXY_HOPS=1 the proxy's header names the client, under /sim as well."""
+    from examplatform import create_app
+
+    app = create_app({**app_config, "PROXY_HOPS": hops, "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    statuses = [
+        client.post(
+            "/sim/cwiczenia/", environ_base={"REMOTE_ADDR": "192.0.2.1"}, headers={"X-Forwarded-For": f"10.0.0.{i}"}
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [302] * opened + [429] * (4 - opened)

@@ -21,10 +21,12 @@ def public(sandbox_root):
     return _sim_app(sandbox_root, WTF_CSRF_ENABLED=True, PRACTICE_MAX_INSTANCES=3, PRACTICE_MAX_PER_CLIENT=2)
 
 
-def _open(client, address="203.0.113.7"):
+def _open(client, address="203.0.113.7", headers=None):
     page = client.get("/cwiczenia/", environ_base={"REMOTE_ADDR": address})
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    return client.post("/cwiczenia/", data={"csrf_token": token}, environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/cwiczenia/", data={"csrf_token": token}, environ_base={"REMOTE_ADDR": address}, headers=headers or {}
+    )
 
 
 def _records(root):
@@ -75,6 +77,16 @@ def test_limits_per_client_and_in_total(public, sandbox_root):
     full = _open(client, "192.0.2.55")
     assert full.status_code == 429 and "Wszystkie miejsca do ćwiczeń są zajęte" in text_of(full)
     assert len(_records(sandbox_root)) == 3
+
+
+def test_a_client_cannot_escape_its_limit_by_sending_x_forwarded_for(public, sandbox_root):
+    """Only the connection's address counts (a proxy's is made the client's by the platform's PROXY_HOPS)."""
+    client = public.test_client()
+    for forged in ("10.0.0.1", "10.0.0.2"):
+        assert _open(client, headers={"X-Forwarded-For": forged}).status_code == 302
+    third = _open(client, headers={"X-Forwarded-For": "10.0.0.3"})
+    assert third.status_code == 429 and "limit 2" in text_of(third)
+    assert len(_records(sandbox_root)) == 2
 
 
 def test_an_expired_practice_instance_answers_410_and_is_deleted(public, sandbox_root):
