@@ -79,24 +79,25 @@ def provision_session(session: ValidationSession, *, actor: User, now: datetime)
     if setup is None:
         raise Conflict(_("Najpierw wybierz scenariusz części praktycznej."))
     have = {a.enrolment_id for a in attempts_of_session(session)}
-    created = 0
-    for enrolment in session.enrolments:
-        if enrolment.id in have:
-            continue
-        seed = secrets.randbelow(2**31)
-        info = api.provision(setup.scenario, f"{session.code}/{enrolment.id}", seed)
-        db.session.add(
-            PracticalAttempt(
-                enrolment_id=enrolment.id,
-                scenario=info.scenario,
-                seed=seed,
-                instance_id=info.instance_id,
-                token=info.token,
-                viewer_token=info.viewer_token,
-                provisioned_at=now,
+    made: list[str] = []
+    try:
+        for enrolment in session.enrolments:
+            if enrolment.id not in have:
+                made.append(_provision_one(session, setup, enrolment, now))
+    except (api.ContentError, api.SimulatorError) as exc:
+        # all or nothing: the instances made in this call go with the attempts the caller rolls back
+        for instance_id in made:
+            api.destroy(instance_id)
+        problems = exc.errors[:3] if isinstance(exc, api.ContentError) else [exc]
+        raise Conflict(
+            _(
+                "Nie udało się przygotować instancji CRM (scenariusz „%(scenario)s”): %(problem)s. "
+                "Nie utworzono żadnej instancji; popraw scenariusz albo wybierz inny i spróbuj ponownie.",
+                scenario=setup.scenario,
+                problem="; ".join(str(p) for p in problems),
             )
-        )
-        created += 1
+        ) from exc
+    created = len(made)
     record(
         "practical.provisioned",
         actor=actor,
@@ -107,6 +108,24 @@ def provision_session(session: ValidationSession, *, actor: User, now: datetime)
         details={"scenario": setup.scenario, "created": created},
     )
     return created
+
+
+def _provision_one(session: ValidationSession, setup: PracticalSetup, enrolment: Enrolment, now: datetime) -> str:
+    """Create one candidate's instance and its attempt (not committed); return the instance id."""
+    seed = secrets.randbelow(2**31)
+    info = api.provision(setup.scenario, f"{session.code}/{enrolment.id}", seed)
+    db.session.add(
+        PracticalAttempt(
+            enrolment_id=enrolment.id,
+            scenario=info.scenario,
+            seed=seed,
+            instance_id=info.instance_id,
+            token=info.token,
+            viewer_token=info.viewer_token,
+            provisioned_at=now,
+        )
+    )
+    return info.instance_id
 
 
 def start(attempt: PracticalAttempt, *, actor: User, now: datetime) -> None:

@@ -306,3 +306,36 @@ def test_the_client_address_behind_a_proxy_is_read_only_when_configured(app_conf
         for i in range(4)
     ]
     assert statuses == [302] * opened + [429] * (4 - opened)
+
+
+def test_a_broken_scenario_stops_provisioning_with_a_polish_message_and_leaves_nothing(
+    csrf_app, operator, exam, monkeypatch
+):
+    """A scenario file broken after the set-up, or a simulator failure half-way through the candidates: the
+    operator reads what is wrong, no attempt is stored and no instance is left behind in the simulator."""
+    from examplatform.practical.models import PracticalSetup
+
+    sid = exam["session"].id
+    assert _configure(operator, exam).status_code == 302
+    setup = db.session.scalar(select(PracticalSetup).where(PracticalSetup.session_id == sid))
+    setup.scenario = "nie-ma-takiego"
+    db.session.commit()
+    page = operator.post(f"/practical/sessions/{sid}/provision", follow_redirects=True).get_data(as_text=True)
+    assert "Nie udało się przygotować instancji CRM (scenariusz „nie-ma-takiego”)" in page
+    assert _attempts(exam) == {}
+
+    setup.scenario = exam["scenario"]
+    db.session.commit()
+    real, calls = api.provision, []
+
+    def second_fails(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise api.SimulatorError("Brak miejsca na dysku.")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api, "provision", second_fails)
+    page = operator.post(f"/practical/sessions/{sid}/provision", follow_redirects=True).get_data(as_text=True)
+    assert "Brak miejsca na dysku." in page and "Nie utworzono żadnej instancji" in page
+    assert _attempts(exam) == {}
+    assert store_for(csrf_app.extensions["simulator"].config).records() == []
