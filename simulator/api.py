@@ -33,6 +33,7 @@ __all__ = [
     "EvaluationResult",
     "InstanceFrozen",
     "InstanceInfo",
+    "ObservationItem",
     "ScenarioSummary",
     "SimulatorError",
     "TaskResult",
@@ -41,6 +42,7 @@ __all__ = [
     "destroy",
     "evaluate",
     "freeze",
+    "observation_items",
     "provision",
     "reset",
     "scenarios",
@@ -141,6 +143,26 @@ def evaluate(instance_id: str, *, root: Root = None) -> EvaluationResult:
 def tasks(instance_id: str, *, root: Root = None) -> list[TaskView]:
     """Return the instance's tasks: rendered Polish instructions, time guide, criteria and answer fields."""
     return evaluation.task_list(_store(root), instance_id)
+
+
+@dataclass(frozen=True)
+class ObservationItem:
+    """A behaviour the commission watches for and scores by hand, from a task's ``observation`` list."""
+
+    task: str
+    title: str
+    criteria: tuple[str, ...]
+    text: str
+
+
+def observation_items(instance_id: str, *, root: Root = None) -> list[ObservationItem]:
+    """Return what the commission observes in this instance's tasks, in task order; never for the candidate."""
+    scenario = evaluation.instance_scenario(_store(root), instance_id)
+    return [
+        ObservationItem(task["key"], task["title"], tuple(task["criteria"]), text)
+        for task in scenario.tasks
+        for text in task.get("observation", [])
+    ]
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,7 @@ def _render_sheet(session, sheet: ScoreSheet, status: int = 200, decision_form: 
         "commission/sheet.html",
         practical=practical,
         evidence=practical_services.evidence_by_criterion(practical),
+        observed=practical_services.observation_by_criterion(practical),
         session=session,
         sheet=sheet,
         q=q,

@@ -242,6 +242,22 @@ def evidence_by_criterion(attempt: PracticalAttempt | None) -> dict[str, list[di
     return evidence
 
 
+def observation_by_criterion(attempt: PracticalAttempt | None) -> dict[str, list[api.ObservationItem]]:
+    """What the commission observes and scores by hand, under each criterion of the task it belongs to (from the
+    instance's scenario, so it is there from the start of the practical part, before any evaluation)."""
+    if attempt is None:
+        return {}
+    try:
+        items = api.observation_items(attempt.instance_id)
+    except api.SimulatorError:  # the instance was destroyed: only the stored evidence is left
+        return {}
+    found: dict[str, list[api.ObservationItem]] = {}
+    for item in items:
+        for code in item.criteria:
+            found.setdefault(code, []).append(item)
+    return found
+
+
 def attempt_of_enrolment(enrolment: Enrolment) -> PracticalAttempt | None:
     return db.session.scalar(select(PracticalAttempt).where(PracticalAttempt.enrolment_id == enrolment.id))
 

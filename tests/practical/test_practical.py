@@ -339,3 +339,27 @@ def test_a_broken_scenario_stops_provisioning_with_a_polish_message_and_leaves_n
     assert "Brak miejsca na dysku." in page and "Nie utworzono żadnej instancji" in page
     assert _attempts(exam) == {}
     assert store_for(csrf_app.extensions["simulator"].config).records() == []
+
+
+def test_the_commission_sees_what_to_observe_under_each_criterion_and_the_candidate_never_does(
+    csrf_app, exam, started, factories
+):
+    """Every task's observation items are listed on the score sheet under the task's criteria from the start
+    (the commission scores them by hand while watching); neither the candidate's page nor the task panel in
+    the CRM shows them."""
+    from html import escape
+
+    candidate = exam["candidates"][0]
+    attempt = started[candidate.id]
+    items = api.observation_items(attempt.instance_id)
+    assert items and all(i.text and i.criteria for i in items)
+    member = _login(csrf_app, exam["member"].email, factories.password)
+    page = member.get(f"/commission/sessions/{exam['session'].id}/sheets/{attempt.enrolment_id}").get_data(as_text=True)
+    for item in items:
+        for code in item.criteria:
+            block = page[page.index(f'data-testid="observation-{code}"') :]
+            assert escape(item.text) in block[: block.index("</details>")], (code, item.text)
+    browser = _login(csrf_app, candidate.email, factories.password)
+    seen = browser.get(f"/practical/{attempt.id}").get_data(as_text=True)
+    seen += browser.get(f"/sim/i/{attempt.token}/zadania").get_data(as_text=True)
+    assert [i.text for i in items if escape(i.text) in seen or i.text in seen] == []
