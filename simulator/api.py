@@ -33,6 +33,7 @@ __all__ = [
     "EvaluationResult",
     "InstanceFrozen",
     "InstanceInfo",
+    "LogSeal",
     "ObservationItem",
     "ScenarioSummary",
     "SimulatorError",
@@ -46,6 +47,7 @@ __all__ = [
     "provision",
     "reset",
     "scenarios",
+    "seal_log",
     "tasks",
     "timeline",
     "verify_log",
@@ -128,6 +130,28 @@ def timeline(instance_id: str, since_seq: int = 0, *, root: Root = None) -> list
 def verify_log(instance_id: str, *, root: Root = None) -> tuple[bool, int | None]:
     """Check the instance's hash chain; return (True, None) or (False, seq of the first broken entry)."""
     return actionlog.verify_rows(_store(root).timeline(instance_id))
+
+
+@dataclass(frozen=True)
+class LogSeal:
+    """The state of an instance's hash chain at one moment: how many entries, the last entry's hash, and
+    whether the chain verified (else the first broken entry). Kept by the platform at the freeze, it lets a
+    later reader tell an intact log from one whose entries were changed, removed or rebuilt."""
+
+    entries: int
+    head: str | None
+    intact: bool
+    broken_at: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"entries": self.entries, "head": self.head, "intact": self.intact, "broken_at": self.broken_at}
+
+
+def seal_log(instance_id: str, *, root: Root = None) -> LogSeal:
+    """Verify the instance's hash chain and return its seal (see ``LogSeal``)."""
+    rows = _store(root).timeline(instance_id)
+    intact, broken_at = actionlog.verify_rows(rows)
+    return LogSeal(len(rows), rows[-1]["entry_hash"] if rows else None, intact, broken_at)
 
 
 def evaluate(instance_id: str, *, root: Root = None) -> EvaluationResult:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -201,6 +202,7 @@ def evaluate(attempt: PracticalAttempt, *, actor: User | None, now: datetime) ->
     The simulator's evaluation writes nothing to the instance; who evaluated, and when, is recorded here.
     """
     result = api.evaluate(attempt.instance_id).as_dict()
+    result["log_seal"] = api.seal_log(attempt.instance_id).as_dict()
     attempt.evaluation, attempt.evaluated_at = json.dumps(result, ensure_ascii=False), now
     record(
         "practical.evaluated",
@@ -213,9 +215,32 @@ def evaluate(attempt: PracticalAttempt, *, actor: User | None, now: datetime) ->
             "points": result["points"],
             "max_points": result["max_points"],
             "critical_failures": result["critical_failures"],
+            "log_seal": result["log_seal"],
         },
     )
     return result
+
+
+def log_integrity(attempt: PracticalAttempt, log: list[dict[str, Any]]) -> dict[str, Any]:
+    """Compare the instance's log as it is now with the seal kept when the attempt was evaluated.
+
+    ``state``: ``intact`` (the chain verifies and still holds the sealed entries unchanged; read-only visits
+    after the seal may add entries), ``broken`` (an entry no longer matches the chain: ``at`` is the first),
+    ``rewritten`` (the chain verifies but the sealed entries are gone or differ: cut or rebuilt), or
+    ``unsealed`` (not evaluated yet: only the chain itself is checked, ``broken`` if it fails). ``log`` is the
+    log as ``api.timeline`` gave it to the page.
+    """
+    now = api.seal_log(attempt.instance_id)
+    seal = (attempt.results or {}).get("log_seal")
+    found = {"entries": now.entries, "seal": seal, "at": now.broken_at}
+    if not now.intact:
+        return {**found, "state": "broken"}
+    if seal is None:
+        return {**found, "state": "unsealed"}
+    count = seal["entries"]
+    if len(log) < count or (count and log[count - 1]["entry_hash"] != seal["head"]):
+        return {**found, "state": "rewritten"}
+    return {**found, "state": "intact"}
 
 
 def evidence_by_criterion(attempt: PracticalAttempt | None) -> dict[str, list[dict]]:

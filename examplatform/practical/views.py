@@ -247,6 +247,7 @@ def timeline(session_id: int, attempt_id: int):
         step=step,
         records=P.replay(log, step) if step is not None else [],
         playing=step is not None and request.args.get("odtwarzaj") == "1",
+        integrity=P.log_integrity(attempt, log),
     )
 
 

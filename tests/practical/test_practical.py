@@ -363,3 +363,33 @@ def test_the_commission_sees_what_to_observe_under_each_criterion_and_the_candid
     seen = browser.get(f"/practical/{attempt.id}").get_data(as_text=True)
     seen += browser.get(f"/sim/i/{attempt.token}/zadania").get_data(as_text=True)
     assert [i.text for i in items if escape(i.text) in seen or i.text in seen] == []
+
+
+def test_the_log_is_sealed_at_the_evaluation_and_a_changed_or_cut_log_is_flagged(csrf_app, exam, started, factories):
+    """At the finish the platform keeps the log's seal (entries, last hash) with the evidence; the commission's
+    log page says whether the log still matches it: intact, changed behind the simulator's back, or cut."""
+    from tests.simulator.conftest import instance_write
+
+    root = store_for(csrf_app.extensions["simulator"].config)
+    member = _login(csrf_app, exam["member"].email, factories.password)
+    sid = exam["session"].id
+    pages = {}
+    for candidate in exam["candidates"][:3]:
+        attempt = started[candidate.id]
+        browser = _login(csrf_app, candidate.email, factories.password)
+        assert browser.post(f"/sim/i/{attempt.token}/accounts/new", data=ACCOUNT).status_code == 302
+        url = f"/practical/sessions/{sid}/attempts/{attempt.id}/timeline"
+        assert 'data-state="unsealed"' in member.get(url).get_data(as_text=True)
+        assert browser.post(f"/practical/{attempt.id}/finish").status_code == 302
+        seal = _attempts(exam)[candidate.id].results["log_seal"]
+        assert seal["intact"] and seal["entries"] >= 2 and len(seal["head"]) == 64
+        pages[candidate.id] = (attempt, url)
+
+    first, second, third = (pages[c.id] for c in exam["candidates"][:3])
+    assert 'data-state="intact"' in member.get(first[1]).get_data(as_text=True)
+    instance_write(root, second[0].instance_id, "UPDATE action_log SET summary = 'nic się nie stało' WHERE seq = 2")
+    broken = member.get(second[1]).get_data(as_text=True)
+    assert 'data-state="broken"' in broken and "nie zgadza się od wpisu 2" in broken
+    instance_write(root, third[0].instance_id, "DELETE FROM action_log WHERE seq > 1")
+    cut = member.get(third[1]).get_data(as_text=True)
+    assert 'data-state="rewritten"' in cut and "został skrócony lub odtworzony" in cut
