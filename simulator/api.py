@@ -48,6 +48,7 @@ __all__ = [
     "reset",
     "scenarios",
     "seal_log",
+    "set_deadline",
     "tasks",
     "timeline",
     "verify_log",
@@ -104,6 +105,12 @@ def provision(scenario: str, candidate_key: str, seed: int, *, root: Root = None
 def freeze(instance_id: str, *, root: Root = None) -> datetime:
     """Make an instance read-only (idempotent); return when it was frozen."""
     return _store(root).freeze(instance_id)
+
+
+def set_deadline(instance_id: str, deadline: datetime, *, root: Root = None) -> None:
+    """Tell the instance when the candidate's time ends (UTC; naive means UTC): after it every write is refused
+    and the instance freezes itself, whether or not the platform has finished the attempt yet."""
+    _store(root).set_deadline(instance_id, deadline)
 
 
 def reset(instance_id: str, *, actor: str, reason: str, root: Root = None) -> None:

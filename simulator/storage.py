@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from simulator import actionlog
@@ -125,7 +125,7 @@ class Store(ABC):
         with self.connect(instance_id, write=True) as conn:
             return actionlog.append_raw(conn, now=datetime.now(UTC), **fields)
 
-    def freeze(self, instance_id: str) -> datetime:
+    def freeze(self, instance_id: str, *, summary: str = "Instancja zamrożona: od teraz tylko do odczytu") -> datetime:
         """Make an instance read-only from now on (idempotent); return the moment it was frozen."""
         record = self.get_record(instance_id)
         if record.frozen_at is not None:
@@ -133,13 +133,35 @@ class Store(ABC):
         now = datetime.now(UTC)
         self.mark_frozen(instance_id, now)
         self.append_system_entry(
-            instance_id,
-            actor=actionlog.SYSTEM,
-            action="instance.frozen",
-            entity_type="instance",
-            summary="Instancja zamrożona: od teraz tylko do odczytu",
+            instance_id, actor=actionlog.SYSTEM, action="instance.frozen", entity_type="instance", summary=summary
         )
         return now
+
+    def set_deadline(self, instance_id: str, deadline: datetime) -> None:
+        """Keep the moment the candidate's time ends in the instance itself, so the simulator refuses (and
+        freezes) a write after it even if the platform has not yet noticed; setting it again moves it."""
+        record = self.get_record(instance_id)
+        if record.frozen:
+            raise InstanceFrozen(instance_id)
+        deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)
+        with self.connect(instance_id, write=True) as conn:
+            write_deadline(conn, deadline)
+            actionlog.append_raw(
+                conn,
+                now=datetime.now(UTC),
+                actor=actionlog.SYSTEM,
+                action="instance.deadline",
+                entity_type="instance",
+                summary=f"Czas pracy kandydata kończy się {deadline.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC",
+                details={"deadline": deadline.astimezone(UTC).isoformat()},
+            )
+
+    def freeze_if_past_deadline(self, instance_id: str, deadline: datetime | None, now: datetime) -> bool:
+        """Freeze the instance when ``deadline`` (read by the caller) has passed; tell whether it did."""
+        if deadline is None or now < deadline:
+            return False
+        self.freeze(instance_id, summary=f"Instancja zamrożona: czas pracy minął ({deadline:%Y-%m-%d %H:%M:%S} UTC)")
+        return True
 
     def reset(self, instance_id: str, *, actor: str, reason: str) -> None:
         """Bring an instance back to its start state in one transaction; the action log is kept and extended."""
@@ -149,12 +171,32 @@ class Store(ABC):
         if record.frozen:
             raise InstanceFrozen(instance_id)
         scenario = self.template_scenario(record.template)
+        with self.connect(instance_id) as conn:
+            deadline = read_deadline(conn)
         self.restore(record, scenario, datetime.now(UTC), reset_entry(actor, reason))
+        if deadline is not None:  # the start state has no deadline: the candidate's time goes on
+            with self.connect(instance_id, write=True) as conn:
+                write_deadline(conn, deadline)
 
     def timeline(self, instance_id: str, since_seq: int = 0) -> list[dict[str, Any]]:
         """Return the stored log rows after ``since_seq`` (read-only)."""
         with self.connect(instance_id) as conn:
             return actionlog.read_rows(conn, since_seq)
+
+
+_DEADLINE = text("SELECT value FROM instance_meta WHERE key = 'deadline'")
+
+
+def read_deadline(conn: Connection | Session) -> datetime | None:
+    """Return the instance's deadline (see ``Store.set_deadline``), or None when it has none."""
+    value = conn.execute(_DEADLINE).scalar()
+    return datetime.fromisoformat(value) if value else None
+
+
+def write_deadline(conn: Connection, deadline: datetime) -> None:
+    from simulator.tasks import write_meta
+
+    write_meta(conn, [{"key": "deadline", "value": deadline.astimezone(UTC).isoformat()}])
 
 
 def provisioned_entry(scenario: Scenario, seed: int) -> dict[str, Any]:

@@ -136,6 +136,7 @@ def start(attempt: PracticalAttempt, *, actor: User, now: datetime) -> None:
     setup = setup_of(attempt.enrolment.session)
     attempt.status, attempt.started_at = PracticalStatus.IN_PROGRESS, now
     attempt.deadline_at = now + timedelta(minutes=setup.time_limit_minutes)
+    api.set_deadline(attempt.instance_id, attempt.deadline_at)  # the simulator stops writes on its own too
     record(
         "practical.started",
         actor=actor,
@@ -156,6 +157,7 @@ def extend(attempt: PracticalAttempt, *, minutes: int, actor: User, now: datetim
         raise DomainError(_("Podaj powód działania operatora."))
     attempt.extension_seconds += minutes * 60
     attempt.deadline_at += timedelta(minutes=minutes)
+    api.set_deadline(attempt.instance_id, attempt.deadline_at)
     record(
         "practical.extended",
         actor=actor,

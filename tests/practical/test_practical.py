@@ -393,3 +393,30 @@ def test_the_log_is_sealed_at_the_evaluation_and_a_changed_or_cut_log_is_flagged
     instance_write(root, third[0].instance_id, "DELETE FROM action_log WHERE seq > 1")
     cut = member.get(third[1]).get_data(as_text=True)
     assert 'data-state="rewritten"' in cut and "został skrócony lub odtworzony" in cut
+
+
+def test_the_simulator_itself_stops_writes_after_the_deadline(csrf_app, operator, exam, started, factories):
+    """The start gives the instance its deadline, an extension moves it; a write after it is refused (423) and
+    freezes the instance even when no platform page was opened in between, and the attempt is in the log."""
+    candidate = exam["candidates"][0]
+    attempt = started[candidate.id]
+    deadlines = [e for e in api.timeline(attempt.instance_id) if e["action"] == "instance.deadline"]
+    assert [e["details"]["deadline"] for e in deadlines] == [attempt.deadline_at.isoformat()]
+    sid = exam["session"].id
+    extended = operator.post(
+        f"/practical/sessions/{sid}/attempts/{attempt.id}/extend", data={"minutes": "10", "reason": "awaria"}
+    )
+    assert extended.status_code == 302
+    moved = [e for e in api.timeline(attempt.instance_id) if e["action"] == "instance.deadline"]
+    assert moved[-1]["details"]["deadline"] == _attempts(exam)[candidate.id].deadline_at.isoformat()
+
+    browser = _login(csrf_app, candidate.email, factories.password)
+    assert browser.post(f"/sim/i/{attempt.token}/accounts/new", data=ACCOUNT).status_code == 302
+    api.set_deadline(attempt.instance_id, utcnow() - timedelta(seconds=1))  # as if the time had run out
+    late = browser.post(f"/sim/i/{attempt.token}/accounts/new", data={**ACCOUNT, "name": "Po czasie sp. z o.o."})
+    assert late.status_code == 423 and "czas na wykonanie zadań minął" in late.get_data(as_text=True)
+    log = api.timeline(attempt.instance_id)
+    assert [e["action"] for e in log[-2:]] == ["instance.frozen", "write_refused"]
+    assert "czas pracy minął" in log[-2]["summary"]
+    assert not any(e["after"] and e["after"].get("name") == "Po czasie sp. z o.o." for e in log)
+    assert browser.get(f"/sim/i/{attempt.token}/").status_code == 200  # reading stays possible

@@ -6,7 +6,7 @@ the ones about files are marked ``sqlite_only`` and have PostgreSQL counterparts
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -159,6 +159,28 @@ def test_reset_needs_a_reason_and_an_actor(provision, sandbox_root):
         api.reset(info.instance_id, actor="operator", reason="  ", root=sandbox_root)
     with pytest.raises(SimulatorError, match="kto"):
         api.reset(info.instance_id, actor="", reason="awaria", root=sandbox_root)
+
+
+def test_the_deadline_survives_a_reset_stops_late_writes_and_cannot_be_set_once_frozen(crm):
+    """Before the deadline the candidate writes; a reset keeps it (the time goes on); after it the first write
+    freezes the instance and is refused with 423; a frozen instance takes no new deadline."""
+    instance_id, root = crm.info.instance_id, crm.root
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    api.set_deadline(instance_id, soon.replace(tzinfo=None), root=root)  # naive means UTC
+    assert (
+        crm.post("accounts/1/edit", {"name": "Przed terminem", "data_source": "targi", "owner_id": "1"}).status_code
+        == 302
+    )
+    api.reset(instance_id, actor="operator", reason="awaria", root=root)
+    assert crm.one("SELECT value FROM instance_meta WHERE key = 'deadline'") == soon.isoformat()
+    api.set_deadline(instance_id, datetime.now(UTC) - timedelta(seconds=1), root=root)
+    late = crm.post("accounts/1/edit", {"name": "Po terminie", "data_source": "targi", "owner_id": "1"})
+    assert late.status_code == 423 and store_for(root).get_record(instance_id).frozen
+    assert crm.one("SELECT name FROM account WHERE id = 1") != "Po terminie"
+    assert [e["action"] for e in crm.log()[-2:]] == ["instance.frozen", "write_refused"]
+    with pytest.raises(InstanceFrozen):
+        api.set_deadline(instance_id, soon, root=root)
+    assert api.verify_log(instance_id, root=root) == (True, None)
 
 
 def test_frozen_instance_cannot_be_reset(provision, sandbox_root):

@@ -19,7 +19,7 @@ from simulator import practice
 from simulator.actionlog import Actor
 from simulator.crm.models import CrmUser
 from simulator.crm.services.common import CrmError, Ctx, NotFoundError, record
-from simulator.storage import store_for
+from simulator.storage import read_deadline, store_for
 
 bp = Blueprint("crm", __name__, url_prefix="/i/<token>")
 
@@ -70,8 +70,18 @@ def _open_instance():
     lifetime = current_app.config["PRACTICE_LIFETIME_MINUTES"]
     if practice.expired(g.instance, g.ctx.now, lifetime):
         abort(410, practice.EXPIRED_MESSAGE)
+    if request.method not in SAFE_METHODS and g.role == "candidate" and not g.instance.frozen:
+        _freeze_after_deadline()
     if request.method not in SAFE_METHODS and (g.instance.frozen or g.role != "candidate"):
         _refuse_write()
+
+
+def _freeze_after_deadline() -> None:
+    """A write after the candidate's time: freeze the instance now (the write is then refused as frozen)."""
+    deadline = read_deadline(g.db)
+    g.db.rollback()  # end the read before the freeze takes the instance's write lock
+    if g.store.freeze_if_past_deadline(g.instance.id, deadline, g.ctx.now):
+        g.instance = g.store.get_record(g.instance.id)
 
 
 def _refuse_write():
