@@ -70,6 +70,27 @@ def _log_csrf_rejection(exc: CSRFError) -> None:
     g.db.commit()
 
 
+def _log_not_found(what: str) -> None:
+    """Record a request for a record or page that does not exist: in the instance's log when the token opened
+    one (e.g. another candidate's record id), else (unknown or forged token) in the server log, without the token."""
+    from simulator.crm.services.common import record
+    from simulator.crm.views.context import where
+
+    ctx, session = g.get("ctx"), g.get("db")
+    if ctx is None or session is None:
+        if request.blueprint == "crm":
+            log.warning(
+                "simulator: unknown instance token: %s %s from %s",
+                request.method,
+                request.url_rule.rule if request.url_rule else "?",
+                request.remote_addr,
+            )
+        return
+    session.rollback()
+    record(ctx, "not_found", summary=f"Odwołanie do nieistniejącego rekordu lub strony ({what})", details=where())
+    session.commit()
+
+
 def register_errors(app: Flask) -> None:
     """Answer every error with a Polish page; never leak a traceback."""
 
@@ -84,10 +105,13 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(NotFoundError)
     def not_found(exc: NotFoundError):
+        _log_not_found(str(exc.args[0]) if exc.args else "rekord")
         return render_error(404)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code == 404:
+            _log_not_found(request.path.rsplit("/", 1)[-1][:40] or "strona")
         custom = exc.description if exc.description != type(exc).description else None
         return render_error(exc.code or 500, custom)
 

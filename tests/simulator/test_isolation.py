@@ -94,6 +94,11 @@ def test_candidate_a_cannot_read_or_write_bs_records(sim_app, two):
     assert checked >= 15
     assert b.one("SELECT name FROM account WHERE id = :id", {"id": b_ids["account_id"]}) == "Tylko u B"
     assert all(e["actor_kind"] != "candidate" or e["action"] != "write_refused" for e in b.log())
+    # every attempt is in A's own log (the ids do not exist there); B's log never hears of A
+    tried = [e for e in a.log() if e["action"] == "not_found"]
+    assert len(tried) == checked and all(e["actor_kind"] == "candidate" for e in tried)
+    assert not [e for e in b.log() if e["action"] == "not_found"]
+    assert api.verify_log(a.info.instance_id, root=a.root) == (True, None)
 
 
 def test_changes_in_one_instance_never_show_in_another(two):
@@ -109,13 +114,17 @@ def test_changes_in_one_instance_never_show_in_another(two):
     "token",
     ["", "x", "forged-token-that-is-long-enough-000", "A" * 32, "%00", "../registry", "a" * 500],
 )
-def test_forged_tokens_find_nothing(sim_app, provision, token):
+def test_forged_tokens_find_nothing(sim_app, provision, token, caplog):
     provision()
     client = sim_app.test_client()
+    caplog.set_level("WARNING", logger="simulator.web")
     for method in ("GET", "POST"):
         for rule in crm_rules(sim_app, method):
             response = client.open(f"/i/{token}/{rule_path(rule)}", method=method, follow_redirects=True)
             assert response.status_code == 404, f"{method} {rule.rule} with {token!r}: {response.status_code}"
+    if "/" not in token:  # "../registry" never reaches the CRM's routes: the URL is normalised away from /i/
+        warnings = [r.getMessage() for r in caplog.records if "unknown instance token" in r.getMessage()]
+        assert warnings and all(token not in w for w in warnings if len(token) > 3)  # logged, without the token
 
 
 def test_a_token_with_one_character_changed_is_forged(sim_app, provision):
