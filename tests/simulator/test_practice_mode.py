@@ -108,3 +108,46 @@ def test_exam_instances_never_expire_or_count(public, sandbox_root, provision):
     assert _open(client).status_code == 302
     assert client.get(f"/i/{exam_like.token}/").status_code == 200
     assert len(_records(sandbox_root)) == 1
+
+
+def test_in_practice_the_candidate_checks_the_work_and_reads_only_the_candidate_messages(
+    public, sandbox_root, provision
+):
+    """ "Sprawdź moje rozwiązania": per task the points and, for what is missing, the check's message for the
+    candidate (never the commission's); a solved task says so; the check is in the log. An exam instance has
+    no self-check."""
+    from markupsafe import escape
+
+    from simulator import api, evaluation
+    from simulator.solve import run_solve
+
+    client = public.test_client()
+    home = _open(client).headers["Location"]
+    [record] = _records(sandbox_root)
+    scenario = evaluation.instance_scenario(sandbox_root, record.id)
+    panel = client.get(home + "zadania").get_data(as_text=True)
+    assert "Zadania ćwiczeniowe" in panel and 'data-testid="self-check"' in panel
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', panel).group(1)
+
+    first = client.post(home + "zadania/sprawdz", data={"csrf_token": csrf}).get_data(as_text=True)
+    assert 'data-testid="self-check-result"' in first
+    commission = [c["commission"] for t in scenario.tasks for c in t["checks"]]
+    assert [m for m in commission if str(escape(m)) in first] == []
+    for_candidate = [c["candidate"] for t in scenario.tasks for c in t["checks"] if c.get("candidate")]
+    assert for_candidate and all(str(escape(m)) in first for m in for_candidate)
+    for task in scenario.tasks:
+        assert f'data-testid="feedback-{task["key"]}"' in first and "Do poprawy" in first
+
+    task = scenario.tasks[0]
+    token = home.strip("/").split("/")[-1]
+    run_solve(client, token, sandbox_root, record.id, task)
+    second = client.post(home + "zadania/sprawdz", data={"csrf_token": csrf}).get_data(as_text=True)
+    block = second[second.index(f'data-testid="feedback-{task["key"]}"') :]
+    assert block.index("Zadanie wykonane") < block.index("</div>")
+    checks = [e for e in api.timeline(record.id, root=sandbox_root) if e["action"] == "practice.self_check"]
+    assert len(checks) == 2 and checks[-1]["details"]["points"] > checks[0]["details"]["points"] == 0
+
+    exam_like = provision("sesja-1/7", 3)
+    exam_panel = client.get(f"/i/{exam_like.token}/zadania").get_data(as_text=True)
+    assert 'data-testid="self-check"' not in exam_panel and "Zadania egzaminacyjne" in exam_panel
+    assert client.post(f"/i/{exam_like.token}/zadania/sprawdz", data={"csrf_token": csrf}).status_code == 404

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from simulator import tasks
+from simulator import evaluation, practice, tasks
 from simulator.checks.normalise import parse_number
 from simulator.crm.models import TaskAnswer
 from simulator.crm.services.common import record
@@ -29,13 +29,24 @@ def _views(scenario: Scenario) -> list[tasks.TaskView]:
     return tasks.task_views(g.db.connection(), scenario)
 
 
-def _render(scenario: Scenario, errors: dict | None = None, sent: dict | None = None, failed: str = "", status=200):
+def _render(
+    scenario: Scenario,
+    errors: dict | None = None,
+    sent: dict | None = None,
+    failed: str = "",
+    status=200,
+    *,
+    feedback: evaluation.EvaluationResult | None = None,
+):
     return render_template(
         "crm/tasks/panel.html",
         tasks=_views(scenario),
         errors=errors or {},
         sent=sent or {},
         failed=failed,
+        practice=practice.is_practice(g.instance),
+        feedback={t.key: t for t in feedback.tasks} if feedback else None,
+        totals=feedback,
     ), status
 
 
@@ -43,6 +54,25 @@ def _render(scenario: Scenario, errors: dict | None = None, sent: dict | None = 
 def task_panel():
     """List the scenario's tasks with their instructions and the answer fields of read-the-value tasks."""
     return _render(_scenario())
+
+
+@bp.post("/zadania/sprawdz")
+def task_self_check():
+    """Practice only: check the work so far and say, per task, what is still missing (the checks' messages for
+    the candidate, never the commission's). In an exam instance there is no such thing: 404."""
+    if not practice.is_practice(g.instance):
+        abort(404)
+    g.db.rollback()  # the evaluation reads on its own connection; end this request's transaction first
+    result = evaluation.evaluate(g.store, g.instance.id)
+    record(
+        ctx(),
+        "practice.self_check",
+        entity_type="task",
+        summary=f"Samodzielne sprawdzenie ćwiczenia: {result.points:g} z {result.max_points:g} pkt",
+        details={"points": result.points, "max_points": result.max_points, **where()},
+    )
+    g.db.commit()
+    return _render(_scenario(), feedback=result)
 
 
 def _validate(task: dict, form) -> tuple[dict[str, str], dict[str, str]]:
