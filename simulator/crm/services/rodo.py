@@ -16,8 +16,9 @@ from simulator.crm.services.common import CrmError, Ctx, record
 from simulator.crm.services.rodo_deadlines import request_deadline
 
 RETENTION_BASIS = (
-    "umowa i faktury – przechowywane 5 lat od końca roku podatkowego (art. 86 Ordynacji podatkowej, "
-    "art. 74 ustawy o rachunkowości); powiązanie zachowane, dane osoby zanonimizowane"
+    "dokumenty zawartej sprzedaży (umowa, faktura) – przechowywane do przedawnienia zobowiązania podatkowego: "
+    "5 lat od końca roku kalendarzowego, w którym upłynął termin płatności podatku (art. 86 i art. 70 § 1 "
+    "Ordynacji podatkowej); powiązanie zachowane, dane osoby zanonimizowane"
 )
 
 
