@@ -107,6 +107,7 @@ EXPECTED: dict[str, object] = {
     "practical.start": OPERATORS,
     "practical.extend": OPERATORS,
     "practical.operator_finish": OPERATORS,
+    "practical.reset_instance": OPERATORS,
     "practical.observe": OBSERVERS,
     "practical.observe_json": OBSERVERS,
     "practical.timeline": OBSERVERS,

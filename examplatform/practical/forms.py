@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import NumberRange
+from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, NumberRange
 
 from examplatform.core.forms import input_required, max_length, reason_field_validators, required
 from examplatform.practical.services import EXTENSION_MAX_MINUTES, MAX_MINUTES, MIN_MINUTES
@@ -41,6 +41,18 @@ class ExtendForm(FlaskForm):
 class FinishForm(FlaskForm):
     reason = StringField(_l("Powód (do dziennika)"), validators=reason_field_validators())
     submit = SubmitField(_l("Zakończ"))
+
+
+class ResetForm(FlaskForm):
+    """Bring a candidate's instance back to its start state (after a technical failure): a reason and an
+    explicit confirmation, because the candidate's changes in the CRM are gone (the log keeps them)."""
+
+    reason = StringField(_l("Powód (do dziennika)"), validators=reason_field_validators())
+    confirm = BooleanField(
+        _l("Potwierdzam: zmiany kandydata w CRM zostaną usunięte"),
+        validators=[DataRequired(_l("Zaznacz potwierdzenie – zmiany kandydata w CRM zostaną usunięte."))],
+    )
+    submit = SubmitField(_l("Przywróć stan początkowy"))
 
 
 class ConfirmForm(FlaskForm):

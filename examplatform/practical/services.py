@@ -169,6 +169,29 @@ def extend(attempt: PracticalAttempt, *, minutes: int, actor: User, now: datetim
     )
 
 
+def reset_instance(attempt: PracticalAttempt, *, actor: User, now: datetime, reason: str) -> None:
+    """Bring the candidate's instance back to its start state (e.g. after a technical failure) before the
+    practical part ends; the clock goes on. The instance's log keeps everything and names the operator."""
+    enforce_deadline(attempt, now)
+    if attempt.status not in (PracticalStatus.PROVISIONED, PracticalStatus.IN_PROGRESS):
+        raise Conflict(_("Stan początkowy można przywrócić tylko przed zakończeniem części praktycznej."))
+    if not reason.strip():
+        raise DomainError(_("Podaj powód działania operatora."))
+    try:
+        api.reset(attempt.instance_id, actor=actor.email, reason=reason.strip())
+    except api.SimulatorError as exc:
+        raise Conflict(str(exc)) from exc
+    record(
+        "practical.reset",
+        actor=actor,
+        now=now,
+        object_type="practical_attempt",
+        object_id=attempt.id,
+        reason=reason.strip(),
+        details={"instance": attempt.instance_id, "status": str(attempt.status)},
+    )
+
+
 def remaining_seconds(attempt: PracticalAttempt, now: datetime) -> int:
     if attempt.status is not PracticalStatus.IN_PROGRESS or attempt.deadline_at is None:
         return 0

@@ -16,7 +16,7 @@ from examplatform.core.errors import DomainError, PermissionDenied
 from examplatform.core.guards import role_required
 from examplatform.extensions import db
 from examplatform.practical import services as P
-from examplatform.practical.forms import ConfirmForm, ExtendForm, FinishForm, SetupForm
+from examplatform.practical.forms import ConfirmForm, ExtendForm, FinishForm, ResetForm, SetupForm
 from examplatform.practical.models import PracticalFinish, PracticalStatus
 from examplatform.sessions.services import session_for_staff
 from examplatform.theory.console import session_for_operator
@@ -75,6 +75,7 @@ def _setup_page(session, setup_form=None, status=200):
         confirm=ConfirmForm(formdata=None),
         extend=ExtendForm(formdata=None),
         finish=FinishForm(formdata=None),
+        reset=ResetForm(formdata=None),
         remaining=lambda a: P.remaining_seconds(a, now),
         Status=PracticalStatus,
     ), status
@@ -183,6 +184,26 @@ def operator_finish(session_id: int, attempt_id: int):
     else:
         db.session.commit()
         flash(_("Zakończono część praktyczną kandydata; instancja jest tylko do odczytu."), "success")
+    return redirect(url_for(".setup", session_id=session.id))
+
+
+@bp.route("/sessions/<int:session_id>/attempts/<int:attempt_id>/reset", methods=["POST"])
+@role_required(*OPERATORS)
+def reset_instance(session_id: int, attempt_id: int):
+    session = session_for_operator(current_user, session_id)
+    attempt = P.attempt_in_session(session, attempt_id)
+    form = ResetForm()
+    if not form.validate_on_submit():
+        flash(_("Przywrócenie stanu początkowego: %(errors)s", errors=_field_errors(form)), "danger")
+        return redirect(url_for(".setup", session_id=session.id))
+    try:
+        P.reset_instance(attempt, actor=current_user, now=utcnow(), reason=form.reason.data)
+    except DomainError as exc:
+        db.session.commit()  # an enforced deadline stays
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Przywrócono stan początkowy instancji CRM kandydata; czas biegnie dalej."), "success")
     return redirect(url_for(".setup", session_id=session.id))
 
 

@@ -420,3 +420,41 @@ def test_the_simulator_itself_stops_writes_after_the_deadline(csrf_app, operator
     assert "czas pracy minął" in log[-2]["summary"]
     assert not any(e["after"] and e["after"].get("name") == "Po czasie sp. z o.o." for e in log)
     assert browser.get(f"/sim/i/{attempt.token}/").status_code == 200  # reading stays possible
+
+
+def test_the_operator_resets_an_instance_with_a_reason_and_a_confirmation(csrf_app, operator, exam, started, factories):
+    """After a technical failure the operator brings the candidate's CRM back to its start state: without a
+    reason or the confirmation nothing happens; with both the changes are gone, the clock goes on, the instance
+    log names the operator and the reason, and the platform's audit has it; a finished attempt cannot be reset."""
+    candidate = exam["candidates"][0]
+    attempt = started[candidate.id]
+    browser = _login(csrf_app, candidate.email, factories.password)
+    assert browser.post(f"/sim/i/{attempt.token}/accounts/new", data=ACCOUNT).status_code == 302
+    url = f"/practical/sessions/{exam['session'].id}/attempts/{attempt.id}/reset"
+
+    def names():
+        return [e["after"].get("name") for e in api.timeline(attempt.instance_id) if e["action"] == "account.created"]
+
+    accounts = f"/sim/i/{attempt.token}/accounts/"
+
+    unconfirmed = operator.post(url, data={"reason": "awaria komputera"}, follow_redirects=True).get_data(as_text=True)
+    assert "Zaznacz potwierdzenie" in unconfirmed and ACCOUNT["name"] in browser.get(accounts).get_data(as_text=True)
+    no_reason = operator.post(url, data={"confirm": "y"}, follow_redirects=True).get_data(as_text=True)
+    assert "Przywrócenie stanu początkowego" in no_reason and ACCOUNT["name"] in browser.get(accounts).get_data(
+        as_text=True
+    )
+
+    deadline = _attempts(exam)[candidate.id].deadline_at
+    done = operator.post(url, data={"reason": "awaria komputera", "confirm": "y"}, follow_redirects=True)
+    assert "Przywrócono stan początkowy" in done.get_data(as_text=True)
+    assert ACCOUNT["name"] not in browser.get(accounts).get_data(as_text=True)
+    assert names() == [ACCOUNT["name"]]  # the log keeps what the candidate did
+    reset = [e for e in api.timeline(attempt.instance_id) if e["action"] == "instance.reset"]
+    assert reset[-1]["actor_label"] == exam["operator"].email and reset[-1]["details"]["reason"] == "awaria komputera"
+    assert _attempts(exam)[candidate.id].deadline_at == deadline
+    audit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "practical.reset")).one()
+    assert audit.reason == "awaria komputera"
+
+    assert browser.post(f"/practical/{attempt.id}/finish").status_code == 302
+    late = operator.post(url, data={"reason": "jeszcze raz", "confirm": "y"}, follow_redirects=True)
+    assert "tylko przed zakończeniem części praktycznej" in late.get_data(as_text=True)
