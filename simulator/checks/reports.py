@@ -12,11 +12,23 @@ from simulator.checks.snapshot import Snapshot, plain
 
 AGGREGATE = obj(["fn"], {"fn": {"enum": ["count", "sum", "avg", "min", "max"]}, "field": {"type": "string"}})
 FILTER = obj(["field"], {"field": {"type": "string"}, "op": {"type": "string"}, "value": REFERENCE, "to": REFERENCE})
+COMPARE = obj(["field"], {"field": {"type": "string"}, "preset": {"enum": ["month", "quarter", "year", "custom"]}})
+PIVOT = obj(
+    ["rows", "columns"],
+    {
+        "rows": {"type": "string"},
+        "columns": {"type": "string"},
+        "fn": {"enum": ["count", "sum", "avg", "min", "max"]},
+        "field": {"type": "string"},
+    },
+)
+CHART = {"enum": ["table", "bar", "pie", "line"]}
 
 
 @register
 class ReportMatches(CheckType):
-    """A saved report has the expected source, grouping, aggregates and filters, or computes the same rows."""
+    """A saved report has the expected source, grouping, aggregates, filters, comparison of two periods, pivot
+    and form of presentation (``chart``: one kind or a list of acceptable kinds), or computes the same rows."""
 
     name = "report_matches"
     label = "raport zgodny z zapytaniem"
@@ -31,6 +43,9 @@ class ReportMatches(CheckType):
             "name_contains": {"type": "string"},
             "new": {"type": "boolean"},
             "compare_rows": {"type": "boolean"},
+            "compare": COMPARE,
+            "pivot": PIVOT,
+            "chart": {"anyOf": [CHART, {"type": "array", "items": CHART, "minItems": 1}]},
         },
     )
 
@@ -53,6 +68,13 @@ class ReportMatches(CheckType):
         for i, item in enumerate(params.get("filters", [])):
             if item["field"] not in known:
                 problems.error(("filters", i, "field"), f"źródło „{source.key}” nie ma pola „{item['field']}”")
+        for part, names in (("compare", ("field",)), ("pivot", ("rows", "columns", "field"))):
+            for name in names:
+                value = (params.get(part) or {}).get(name)
+                if value and value not in known:
+                    problems.error((part, name), f"źródło „{source.key}” nie ma pola „{value}”")
+        if "compare" in params and "pivot" in params:
+            problems.error(("pivot",), "raport nie może jednocześnie porównywać okresów i być tabelą przestawną")
 
     def evaluate(self, snapshot: Snapshot, params):
         expected_rows = None
@@ -106,11 +128,36 @@ class ReportMatches(CheckType):
             parts.append((f"filtr {item['field']}", ok))
         if "name_contains" in params:
             parts.append(("nazwa raportu", normalise(params["name_contains"], options) in normalise(name, options)))
+        if "compare" in params:
+            have_compare = definition.get("compare") or {}
+            wanted = params["compare"]
+            parts.append(
+                (
+                    "porównanie dwóch okresów",
+                    have_compare.get("field") == wanted["field"]
+                    and (have_compare.get("preset") or "quarter") == wanted.get("preset", have_compare.get("preset")),
+                )
+            )
+        if "pivot" in params:
+            have_pivot, wanted = definition.get("pivot") or {}, params["pivot"]
+            parts.append(
+                (
+                    "tabela przestawna",
+                    have_pivot.get("rows") == wanted["rows"]
+                    and have_pivot.get("columns") == wanted["columns"]
+                    and (have_pivot.get("fn") or "count") == wanted.get("fn", "count")
+                    and (have_pivot.get("field") or "") == wanted.get("field", ""),
+                )
+            )
+        if "chart" in params:
+            kinds = params["chart"] if isinstance(params["chart"], list) else [params["chart"]]
+            parts.append(("forma prezentacji (wykres)", (definition.get("chart") or "table") in kinds))
         return parts
 
 
 def _expected_definition(params: dict[str, Any]) -> dict[str, Any]:
-    return {
+    extra = {name: params[name] for name in ("compare", "pivot", "chart") if name in params}
+    return extra | {
         "source": params["source"],
         "group_by": params.get("group_by", []),
         "aggregates": [{"fn": a["fn"], "field": a.get("field", "")} for a in params.get("aggregates", [])],

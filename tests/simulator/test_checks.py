@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from simulator import checks, evaluation
-from simulator.checks import CheckType, DuplicateCheckType
+from simulator.checks import CheckType, DuplicateCheckType, ParamProblems
 from simulator.checks.normalise import normalise, parse_number, phone_digits
 from simulator.storage import store_for
 
@@ -240,6 +240,43 @@ def test_report_matches_by_computed_rows(crm):
     wrong = {**REPORT, "aggregates": [{"fn": "count"}]}
     crm.post("reports/save", {"name": "Liczba szans", "definition": json.dumps(wrong)})
     assert not _evaluate(crm, "report_matches", params).passed
+
+
+def test_report_matches_reads_the_comparison_of_periods_the_pivot_and_the_chart(crm):
+    compare = {
+        "source": "opportunities",
+        "aggregates": [{"fn": "sum", "field": "value"}],
+        "compare": {"field": "expected_close", "preset": "month"},
+        "chart": "bar",
+    }
+    pivot = {"source": "opportunities", "pivot": {"rows": "owner", "columns": "stage"}, "chart": ["table", "bar"]}
+    crm.post(
+        "reports/save",
+        {"name": "Wartość: ten miesiąc i poprzedni", "definition": json.dumps({**compare, "chart": "pie"})},
+    )
+    result = _evaluate(crm, "report_matches", compare)
+    assert 0 < result.fraction < 1 and "forma prezentacji" in result.detail
+    assert not _evaluate(
+        crm, "report_matches", {**compare, "compare": {"field": "expected_close", "preset": "quarter"}}
+    ).passed
+    assert _evaluate(crm, "report_matches", {**compare, "chart": ["bar", "pie"]}).passed
+    assert _evaluate(crm, "report_matches", {**compare, "chart": "pie", "compare_rows": True}).passed
+    assert "tabela przestawna" in _evaluate(crm, "report_matches", pivot).detail
+    crm.post("reports/save", {"name": "Szanse: opiekun × etap", "definition": json.dumps({**pivot, "chart": "table"})})
+    assert _evaluate(crm, "report_matches", pivot).passed
+    assert not _evaluate(
+        crm, "report_matches", {**pivot, "pivot": {"rows": "owner", "columns": "stage", "fn": "sum", "field": "value"}}
+    ).passed
+
+
+def test_report_matches_params_name_fields_of_the_source():
+    kind = checks.get_type("report_matches")
+    problems: list = []
+    kind.check_params(
+        {"source": "opportunities", "compare": {"field": "nie_ma"}, "pivot": {"rows": "owner", "columns": "x"}},
+        ParamProblems(report=lambda p, m: problems.append((p, m)), seed_ids={}, answers={}, variables=frozenset()),
+    )
+    assert {p for p, _ in problems} == {("compare", "field"), ("pivot", "columns"), ("pivot",)}
 
 
 # -- answer_equals ------------------------------------------------------------------------------------------------
