@@ -141,6 +141,8 @@ def test_escape_attempts_cannot_be_saved_or_sent(crm, body):
     assert response.status_code == 200
     assert crm.one("SELECT count(*) FROM offer_template") == 1
     assert "Nieznany znacznik" in text_of(response) or "Niedozwolone" in text_of(response)
+    refused = crm.log("validation_error")[-1]
+    assert refused["entity_type"] == "offer_template" and refused["details"]["submitted"]["body"] == body
 
 
 def test_unknown_tag_at_render_time_stops_the_send_and_nothing_is_sent(crm):

@@ -146,6 +146,8 @@ def test_contact_form_refuses_invalid_pesel(crm, pesel, message):
     response = crm.post("contacts/new", {**CONTACT, "pesel": pesel})
     assert message in text_of(response)
     assert crm.one("SELECT count(*) FROM contact WHERE last_name = 'Zawadzki'") == 0
+    refused = crm.log("validation_error")[-1]  # the attempt is in the log, with what was typed
+    assert message in refused["summary"] and refused["details"]["submitted"]["pesel"] == pesel
 
 
 def test_contact_birth_date_is_filled_from_pesel_and_the_user_is_told(crm):
