@@ -37,6 +37,7 @@ ROLE = _record(
         "name": TEXT,
         "description": ANY_TEXT,
         "visible_fields": {"type": "array", "items": {"enum": list(PROTECTED_FIELDS)}, "uniqueItems": True},
+        "manage_users": {"type": "boolean"},
     },
 )
 

@@ -38,6 +38,7 @@ DEFAULT_ROLES = [
         "name": "Administrator CRM",
         "description": "Konfiguruje system, widzi wszystkie dane osobowe.",
         "visible_fields": ["pesel", "birth_date", "email", "phone"],
+        "manage_users": True,
     },
     {
         "key": "kierownik",
@@ -74,6 +75,7 @@ def seed_extensions(
     for i, item in enumerate(data.get("roles") or DEFAULT_ROLES, start=1):
         role = CrmRole(id=i, key=item["key"], name=item["name"], description=item.get("description", ""))
         role.fields = item.get("visible_fields", [])
+        role.manage_users = bool(item.get("manage_users", False))
         roles[item["key"]] = role
     session.add_all(roles.values())
     for item in data["users"]:

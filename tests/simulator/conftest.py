@@ -139,6 +139,12 @@ class Crm:
         assert len(rows) == 1, rows
         return rows[0][0] if len(rows[0]) == 1 else rows[0]
 
+    def act_as(self, user_key: str) -> int:
+        """Make the CRM user with this key the one the candidate works as (``is_me``); return their id."""
+        user_id = self.one("SELECT id FROM crm_user WHERE key = :key", {"key": user_key})
+        instance_write(self.root, self.info.instance_id, "UPDATE crm_user SET is_me = (id = :id)", {"id": user_id})
+        return user_id
+
     def log(self, action: str | None = None) -> list[dict]:
         entries = api.timeline(self.info.instance_id, root=self.root)
         return [e for e in entries if action is None or e["action"] == action]

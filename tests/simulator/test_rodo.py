@@ -162,6 +162,8 @@ def test_field_permissions_hide_pesel_from_handlowiec(crm):
 
 
 def test_role_permissions_are_editable_and_apply_to_the_edit_form(crm):
+    piotr = crm.one("SELECT id FROM crm_user WHERE key = 'pwojcik'")
+    assert crm.post(f"users/{piotr}/role", {"role_id": "1"}).status_code == 302  # Piotr administers too
     assert crm.post("users/1/role", {"role_id": "3"}).status_code == 302  # the candidate becomes a Handlowiec
     pesel = crm.one("SELECT pesel FROM contact WHERE id = :id", {"id": ANNA})
     assert pesel not in crm.get(f"contacts/{ANNA}").get_data(as_text=True)
@@ -171,7 +173,16 @@ def test_role_permissions_are_editable_and_apply_to_the_edit_form(crm):
     data = {"first_name": contact[0], "last_name": contact[1], "data_source": contact[2], "position": "Prezes"}
     assert crm.post(f"contacts/{ANNA}/edit", data).status_code == 302
     assert crm.one("SELECT pesel FROM contact WHERE id = :id", {"id": ANNA}) == pesel  # a hidden field is never erased
+    crm.act_as("pwojcik")  # an administrator changes what the Handlowiec role sees
     assert crm.post("users/roles/fields", {"role_id": "3", "fields": ["pesel", "email"]}).status_code == 302
+    crm.act_as("ja")
     assert pesel in crm.get(f"contacts/{ANNA}").get_data(as_text=True)
     assert crm.log("role.permissions_changed")[-1]["after"] == {"visible_fields": ["email", "pesel"]}
     assert crm.log("user.role_changed")[-1]["after"] == {"role": "Handlowiec"}
+
+
+def test_the_last_user_administrator_cannot_lose_the_permission(crm):
+    response = crm.post("users/1/role", {"role_id": "3"}, follow_redirects=True)
+    assert "jedynym użytkownikiem" in text_of(response)
+    assert crm.one("SELECT role_id FROM crm_user WHERE key = 'ja'") == 1
+    assert "jedynym użytkownikiem" in crm.log("validation_error")[-1]["summary"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -80,6 +81,8 @@ class Offer(Base):
     rendered_subject: Mapped[str] = mapped_column(String(300), default="")
     rendered_body: Mapped[str] = mapped_column(Text, default="")
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # the person's protected fields (JSON list) whose values the sent text and PDF contain
+    rendered_personal: Mapped[str] = mapped_column(Text, default="[]")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -96,6 +99,11 @@ class Offer(Base):
     @property
     def is_sent(self) -> bool:
         return self.status == OfferStatus.SENT
+
+    @property
+    def sent_personal_fields(self) -> set[str]:
+        """Return the person's protected fields whose values the sent text and PDF contain."""
+        return set(json.loads(self.rendered_personal or "[]"))
 
     def __str__(self) -> str:
         return self.number
@@ -129,6 +137,8 @@ class OutboxMessage(Base):
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(200))
+    # the person whose e-mail address ``recipient`` is (None: the company's address)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     attachment_name: Mapped[str] = mapped_column(String(200), default="")
@@ -138,3 +148,4 @@ class OutboxMessage(Base):
 
     offer: Mapped[Offer | None] = relationship()
     account: Mapped[Account | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import String, Text
+from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simulator.crm.base import Base
 
 # personal fields of a person whose visibility a role controls, with their Polish labels
 PROTECTED_FIELDS = {"pesel": "PESEL", "birth_date": "data urodzenia", "email": "e-mail", "phone": "telefon"}
+MANAGE_USERS_LABEL = "administrowanie użytkownikami i rolami"
 
 
 class CrmRole(Base):
-    """A role of CRM users (np. Handlowiec, Administrator CRM) and the personal fields it may see."""
+    """A role of CRM users (np. Handlowiec, Administrator CRM) and its permissions.
+
+    ``visible_fields``: the protected personal fields the role may see; ``manage_users``: whether it administers
+    users and roles (adds users, gives them roles, sets which fields a role sees, previews as another user).
+    """
 
     __tablename__ = "crm_role"
 
@@ -23,6 +28,7 @@ class CrmRole(Base):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     visible_fields: Mapped[str] = mapped_column(Text, default="[]")
+    manage_users: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def fields(self) -> set[str]:

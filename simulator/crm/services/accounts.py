@@ -1,4 +1,4 @@
-"""Companies and persons: create, update, duplicate warnings and logged reads of personal data."""
+"""Companies and persons: create, update and duplicate warnings (reads of personal data: ``permissions``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from sqlalchemy import or_, select
 from simulator.crm import validators as v
 from simulator.crm.models import Account, Contact, CrmUser
 from simulator.crm.services.common import CrmError, Ctx, apply_changes, record, snapshot
-
-PERSONAL_FIELDS = {"pesel": "PESEL", "email": "e-mail", "phone": "telefon", "birth_date": "data urodzenia"}
 
 
 @dataclass(frozen=True)
@@ -187,20 +185,6 @@ def update_contact(
         details={"duplicates_confirmed": [d.as_dict() for d in duplicates]} if duplicates else None,
     )
     return True, notices
-
-
-def record_personal_read(ctx: Ctx, contact: Contact, view: str) -> None:
-    """Log that personal data of a person was displayed (RODO: who saw what, when)."""
-    shown = [label for name, label in PERSONAL_FIELDS.items() if getattr(contact, name)]
-    record(
-        ctx,
-        "contact.personal_data_read",
-        entity_type="contact",
-        entity_id=contact.id,
-        account_id=contact.account_id,
-        summary=f"Odczyt danych osobowych: {contact.full_name} ({', '.join(shown) or 'brak danych osobowych'})",
-        details={"fields": shown, "view": view},
-    )
 
 
 def search_accounts(ctx: Ctx, text: str = "", voivodeship: str | None = None, size: str | None = None):

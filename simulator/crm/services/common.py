@@ -103,3 +103,16 @@ def get_or_404(ctx: Ctx, model: type, record_id: int):
 
 class NotFoundError(LookupError):
     """A record id that does not exist in this instance."""
+
+
+@dataclass
+class AccessDenied(Exception):
+    """An action or a view the acting CRM user's role does not allow; ``message`` is Polish and shown (403)."""
+
+    message: str
+    entity_type: str = ""
+    entity_id: int | None = None
+    account_id: int | None = None
+
+    def __str__(self) -> str:
+        return self.message

@@ -36,7 +36,7 @@ VARIABLES: list[tuple[str, str]] = [
     ("osoba.nazwisko", "Nazwisko osoby kontaktowej"),
     ("osoba.imie_nazwisko", "Imię i nazwisko osoby kontaktowej"),
     ("osoba.stanowisko", "Stanowisko osoby kontaktowej"),
-    ("osoba.email", "E-mail osoby kontaktowej"),
+    ("osoba.email", "E-mail osoby kontaktowej (dane osobowe: ukryty w podglądzie roli, która go nie widzi)"),
     ("szansa.nazwa", "Nazwa szansy sprzedaży"),
     ("szansa.wartosc", "Wartość szansy sprzedaży (np. 12 345,67 zł)"),
     ("oferta.numer", "Numer oferty (np. OF/2026/03/001)"),
@@ -130,13 +130,22 @@ def compute_totals(lines: list[Line]) -> Totals:
 
 
 class Namespace(Mapping):
-    """A read-only group of documented tag values (``firma``, ``osoba`` …); nothing else is reachable."""
+    """A read-only group of documented tag values (``firma``, ``osoba`` …); nothing else is reachable.
+
+    ``used`` collects the keys whose values the rendering read (so a page knows which personal data it showed).
+    """
 
     def __init__(self, prefix: str, values: Mapping[str, Any]) -> None:
         self._prefix, self._values = prefix, dict(values)
+        self.used: set[str] = set()
 
     def __getitem__(self, key: str) -> Any:
-        return self._values[key]
+        value = self._values[key]
+        self.used.add(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +22,7 @@ from simulator.crm.models.offers import (
     OfferTemplateVersion,
     OutboxMessage,
 )
+from simulator.crm.models.roles import PROTECTED_FIELDS
 from simulator.crm.services import offer_pdf
 from simulator.crm.services.common import CrmError, Ctx, record
 from simulator.crm.services.offer_render import (
@@ -33,6 +36,7 @@ from simulator.crm.services.offer_render import (
     render_text,
 )
 from simulator.crm.services.offer_render import money as money_text
+from simulator.crm.services.permissions import HIDDEN_TEXT, require_whole, visible_fields
 
 
 @dataclass(frozen=True)
@@ -235,8 +239,25 @@ def seller_name(ctx: Ctx) -> str:
     return meta.value if meta and meta.value else "Sprzedawca"
 
 
-def offer_context(ctx: Ctx, offer: Offer) -> dict:
-    """Return the documented tag values of an offer (exactly the variable picker, nothing more)."""
+# tags of ``osoba`` that print a protected field of the person (tag key → field of ``PROTECTED_FIELDS``)
+PERSON_PROTECTED_TAGS = {"email": "email"}
+
+
+@dataclass(frozen=True)
+class OfferText:
+    """An offer's subject and body as one viewer gets them, and the person's protected fields in the text."""
+
+    subject: str
+    body: Markup
+    personal: frozenset[str]  # protected fields whose values the text shows
+    masked: frozenset[str] = frozenset()  # protected fields the text would show, masked for this viewer
+
+
+def offer_context(ctx: Ctx, offer: Offer, hidden: Collection[str] = ()) -> dict:
+    """Return the documented tag values of an offer (exactly the variable picker, nothing more).
+
+    A protected field of the person named in ``hidden`` is replaced by a notice (the viewer's role may not see it).
+    """
     account, contact, opportunity = offer.account, offer.contact, offer.opportunity
     owner = ctx.session.get(CrmUser, offer.owner_id)
     totals = offer_totals(offer)
@@ -246,8 +267,10 @@ def offer_context(ctx: Ctx, offer: Offer) -> dict:
         "nazwisko": contact.last_name if contact else "",
         "imie_nazwisko": contact.full_name if contact else "",
         "stanowisko": contact.position if contact else "",
-        "email": contact.email if contact else "",
     }
+    for tag, name in PERSON_PROTECTED_TAGS.items():
+        value = getattr(contact, name) if contact else ""
+        person[tag] = f"[{HIDDEN_TEXT}]" if value and name in hidden else value
     return {
         "firma": Namespace(
             "firma",
@@ -275,13 +298,32 @@ def offer_context(ctx: Ctx, offer: Offer) -> dict:
     }
 
 
-def render_offer(ctx: Ctx, offer: Offer) -> tuple[str, Markup]:
-    """Return the offer's subject and body: stored for a sent offer, rendered from its template otherwise."""
-    if offer.is_sent:
-        return offer.rendered_subject, Markup(offer.rendered_body)  # noqa: S704  (escaped when it was rendered)
+def _render(ctx: Ctx, offer: Offer, hidden: Collection[str] = ()) -> OfferText:
+    """Render an offer from its template version, masking the ``hidden`` protected fields of the person."""
     version = offer.template_version
-    context = offer_context(ctx, offer)
-    return render_text(version.subject, context), render(version.body, context)
+    context = offer_context(ctx, offer, hidden)
+    subject, body = render_text(version.subject, context), render(version.body, context)
+    person, contact = context["osoba"], offer.contact
+    read = {name for tag, name in PERSON_PROTECTED_TAGS.items() if tag in person.used and getattr(contact, name)}
+    return OfferText(subject, body, frozenset(read - set(hidden)), frozenset(read & set(hidden)))
+
+
+def render_offer(ctx: Ctx, offer: Offer, viewer: CrmUser | None) -> OfferText:
+    """Return the offer's subject and body as ``viewer`` may see them.
+
+    A draft is rendered from its template with the person's fields the viewer's role may not see masked. A sent
+    offer is its stored text, unchanged since sending: shown whole, or refused (``AccessDenied``) to a role that
+    may not see a personal field it contains.
+    """
+    if offer.is_sent:
+        fields = offer.sent_personal_fields
+        if offer.contact is not None:
+            require_whole(
+                offer.contact, fields, viewer, f"Wysłana oferta {offer.number}", entity_type="offer", entity_id=offer.id
+            )
+        body = Markup(offer.rendered_body)  # noqa: S704  (escaped when it was rendered)
+        return OfferText(offer.rendered_subject, body, frozenset(fields))
+    return _render(ctx, offer, set(PROTECTED_FIELDS) - visible_fields(viewer))
 
 
 def document(ctx: Ctx, offer: Offer, subject: str, body: Markup) -> str:
@@ -309,24 +351,26 @@ def log_render_failure(ctx: Ctx, offer: Offer, exc: CrmError, purpose: str) -> N
     )
 
 
-def offer_pdf_bytes(ctx: Ctx, offer: Offer) -> bytes:
-    """Return the offer's PDF: the stored attachment of a sent offer, otherwise a fresh rendering."""
+def offer_pdf_bytes(ctx: Ctx, offer: Offer, viewer: CrmUser | None) -> tuple[bytes, OfferText]:
+    """Return the offer's PDF as ``viewer`` may see it: the stored attachment of a sent offer, else a fresh one."""
+    text = render_offer(ctx, offer, viewer)
     if offer.is_sent:
         message = ctx.session.scalar(select(OutboxMessage).where(OutboxMessage.offer_id == offer.id))
         if message is not None and message.attachment:
-            return message.attachment
-    subject, body = render_offer(ctx, offer)
-    return offer_pdf.pdf_bytes(document(ctx, offer, subject, body))
+            return message.attachment, text
+    return offer_pdf.pdf_bytes(document(ctx, offer, text.subject, text.body)), text
 
 
 def send_offer(ctx: Ctx, offer: Offer) -> OutboxMessage:
     """Render the offer, make its PDF and put one message into the sandbox outbox; log it in the history."""
     if offer.is_sent:
         raise CrmError(f"Oferta {offer.number} została już wysłana.")
-    recipient = (offer.contact.email if offer.contact else "") or offer.account.email
+    to_person = offer.contact if offer.contact is not None and offer.contact.email else None
+    recipient = to_person.email if to_person is not None else offer.account.email
     if not recipient:
         raise CrmError("Brak adresu e-mail odbiorcy: uzupełnij e-mail osoby kontaktowej albo firmy.")
-    subject, body = render_offer(ctx, offer)
+    text = _render(ctx, offer)  # the customer's own document, with their real data (nobody views it here)
+    subject, body = text.subject, text.body
     pdf = offer_pdf.pdf_bytes(document(ctx, offer, subject, body))
     digest = hashlib.sha256(pdf).hexdigest()
     version = offer.template_version
@@ -335,6 +379,7 @@ def send_offer(ctx: Ctx, offer: Offer) -> OutboxMessage:
         offer_id=offer.id,
         account_id=offer.account_id,
         recipient=recipient,
+        contact=to_person,
         subject=subject,
         body=f"{greeting}\n\nw załączniku przesyłamy ofertę nr {offer.number}.\n\nZ poważaniem\n"
         f"{offer.owner.full_name}\n{seller_name(ctx)}",
@@ -346,6 +391,7 @@ def send_offer(ctx: Ctx, offer: Offer) -> OutboxMessage:
     ctx.session.add(message)
     offer.status, offer.sent_at, offer.updated_at = OfferStatus.SENT, ctx.now, ctx.now
     offer.rendered_subject, offer.rendered_body, offer.pdf_sha256 = subject, str(body), digest
+    offer.rendered_personal = json.dumps(sorted(text.personal))
     ctx.session.flush()
     totals = offer_totals(offer)
     record(
@@ -354,7 +400,7 @@ def send_offer(ctx: Ctx, offer: Offer) -> OutboxMessage:
         entity_type="offer",
         entity_id=offer.id,
         account_id=offer.account_id,
-        summary=f"Wysłano ofertę {offer.number} do {recipient} (szablon „{version.template.name}” "
+        summary=f"Wysłano ofertę {offer.number} {recipient_label(message)} (szablon „{version.template.name}” "
         f"nr {version.template_id}, wersja {version.version}; PDF SHA-256 {digest[:12]}…)",
         after={"status": OfferStatus.SENT, "sent_at": ctx.now},
         details={
@@ -370,3 +416,10 @@ def send_offer(ctx: Ctx, offer: Offer) -> OutboxMessage:
         },
     )
     return message
+
+
+def recipient_label(message: OutboxMessage) -> str:
+    """Name where a message went without its address (the address is a person's protected e-mail)."""
+    if message.contact is not None:
+        return f"na adres e-mail osoby {message.contact.full_name}"
+    return f"na adres e-mail firmy {message.account.name}" if message.account else "na adres e-mail firmy"

@@ -1,12 +1,23 @@
-"""CRM users and roles: who acts, which personal fields a role may see, and logged reads of what was shown."""
+"""CRM users and roles: who acts, what a role may see and administer, and logged reads of what was shown.
+
+Every page that shows a person's protected fields (``PROTECTED_FIELDS``) goes through ``mask`` and
+``record_read`` (together: ``reveal``): a field the acting user's role may not see is never sent to the page,
+and each display of a protected value is one ``contact.personal_data_read`` entry naming the fields shown.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from simulator.crm.models import Contact, CrmRole, CrmUser
-from simulator.crm.models.roles import PROTECTED_FIELDS
-from simulator.crm.services.common import CrmError, Ctx, record
+from simulator.crm.models.roles import MANAGE_USERS_LABEL, PROTECTED_FIELDS
+from simulator.crm.services.common import AccessDenied, CrmError, Ctx, record
+
+HIDDEN_TEXT = "ukryte – brak uprawnień roli"
 
 
 def acting_user(ctx: Ctx) -> CrmUser | None:
@@ -14,41 +25,143 @@ def acting_user(ctx: Ctx) -> CrmUser | None:
     return ctx.session.get(CrmUser, ctx.me_id) if ctx.me_id else None
 
 
-def visible_fields(user: CrmUser | None) -> set[str]:
-    """Return the protected personal fields a user's role may see (none without a role)."""
-    return set(user.role.fields) if user is not None and user.role is not None else set()
+def visible_fields(user: CrmUser | None, as_user: CrmUser | None = None) -> set[str]:
+    """Return the protected fields a user's role may see (none without a role).
+
+    With ``as_user`` (a preview of what another user sees): the fields both may see, never more than ``user``.
+    """
+    own = set(user.role.fields) if user is not None and user.role is not None else set()
+    return own if as_user is None else own & visible_fields(as_user)
 
 
-def masked(contact: Contact, user: CrmUser | None) -> dict[str, str | None]:
-    """Return the protected fields of a person as a user may see them: the value, or None when hidden."""
-    allowed = visible_fields(user)
-    return {name: (getattr(contact, name) if name in allowed else None) for name in PROTECTED_FIELDS}
+def may_manage_users(user: CrmUser | None) -> bool:
+    """Return whether a user's role administers CRM users and roles."""
+    return user is not None and user.role is not None and user.role.manage_users
 
 
-def record_read(ctx: Ctx, contact: Contact, view: str, user: CrmUser | None) -> None:
-    """Log that a person's personal data was displayed, naming only the fields really shown."""
-    allowed = visible_fields(user)
-    shown = [label for name, label in PROTECTED_FIELDS.items() if name in allowed and getattr(contact, name)]
-    hidden = [label for name, label in PROTECTED_FIELDS.items() if name not in allowed and getattr(contact, name)]
+def require_user_admin(ctx: Ctx, what: str, *, entity_type: str = "", entity_id: int | None = None) -> CrmUser:
+    """Return the acting user if their role administers users and roles; raise ``AccessDenied`` otherwise."""
+    user = acting_user(ctx)
+    if user is not None and may_manage_users(user):
+        return user
+    role = user.role.name if user is not None and user.role is not None else "bez roli"
+    raise AccessDenied(
+        f"{what} wymaga uprawnienia „{MANAGE_USERS_LABEL}”, którego Twoja rola („{role}”) nie ma.",
+        entity_type=entity_type,
+        entity_id=entity_id,
+    )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A person's protected fields as one page may show them: the visible values and the hidden names."""
+
+    values: dict[str, Any]
+    hidden: frozenset[str]
+
+
+def personal_values(contact: Contact) -> dict[str, Any]:
+    """Return every protected field of a person as stored now."""
+    return {name: getattr(contact, name) for name in PROTECTED_FIELDS}
+
+
+def mask(values: Mapping[str, Any], allowed: set[str]) -> Shown:
+    """Return the protected values a page may show: a field outside ``allowed`` is left out and named as hidden."""
+    return Shown(
+        values={name: value for name, value in values.items() if name in allowed},
+        hidden=frozenset(name for name in values if name not in allowed),
+    )
+
+
+def record_read(
+    ctx: Ctx,
+    contact: Contact,
+    view: str,
+    user: CrmUser | None,
+    fields: Iterable[str],
+    *,
+    hidden: Iterable[str] = (),
+    as_user: CrmUser | None = None,
+) -> None:
+    """Log that a page displayed these protected fields of a person (nothing is logged when it displayed none)."""
+    fields, hidden = set(fields), set(hidden)
+    shown = [label for name, label in PROTECTED_FIELDS.items() if name in fields]
+    if not shown:
+        return
+    perspective = as_user or user
+    details = {
+        "fields": shown,
+        "hidden": [label for name, label in PROTECTED_FIELDS.items() if name in hidden],
+        "view": view,
+        "as_user": perspective.full_name if perspective else "",
+        "role": perspective.role.name if perspective and perspective.role else "",
+    }
+    if as_user is not None:
+        details["acting_user"] = user.full_name if user else ""
+        details["acting_role"] = user.role.name if user and user.role else ""
     record(
         ctx,
         "contact.personal_data_read",
         entity_type="contact",
         entity_id=contact.id,
         account_id=contact.account_id,
-        summary=f"Odczyt danych osobowych: {contact.full_name} ({', '.join(shown) or 'brak danych osobowych'})",
-        details={
-            "fields": shown,
-            "hidden": hidden,
-            "view": view,
-            "as_user": user.full_name if user else "",
-            "role": user.role.name if user and user.role else "",
-        },
+        summary=f"Odczyt danych osobowych: {contact.full_name} ({', '.join(shown)})",
+        details=details,
     )
 
 
+def reveal(
+    ctx: Ctx,
+    contact: Contact,
+    view: str,
+    user: CrmUser | None,
+    *,
+    values: Mapping[str, Any] | None = None,
+    as_user: CrmUser | None = None,
+) -> Shown:
+    """Return what a page may show of a person's protected fields and log the read of the values it shows.
+
+    ``user`` acts; ``as_user`` is the user whose view is previewed (limited to what ``user`` may see too);
+    ``values`` are what the page would display (default: every protected field of the person as stored now).
+    """
+    wanted = dict(values) if values is not None else personal_values(contact)
+    shown = mask(wanted, visible_fields(user, as_user))
+    record_read(
+        ctx,
+        contact,
+        view,
+        user,
+        [name for name, value in shown.values.items() if value],
+        hidden=[name for name in shown.hidden if wanted[name]],
+        as_user=as_user,
+    )
+    return shown
+
+
+def require_whole(
+    contact: Contact, fields: Iterable[str], user: CrmUser | None, what: str, *, entity_type: str, entity_id: int
+) -> None:
+    """Refuse (``AccessDenied``) a document kept unchanged that holds fields the user's role may not see.
+
+    A sent offer and its PDF are the customer's document as it was sent, so they cannot be masked; the art. 15
+    export answers the person's right of access, so it must not be incomplete. Both are shown whole or not at all.
+    """
+    outside = set(fields) - visible_fields(user)
+    missing = [label for name, label in PROTECTED_FIELDS.items() if name in outside]
+    if missing:
+        role = user.role.name if user is not None and user.role is not None else "bez roli"
+        raise AccessDenied(
+            f"{what} zawiera dane osobowe, których Twoja rola („{role}”) nie widzi: {', '.join(missing)}. "
+            "Ten dokument pokazuje się tylko w całości – poproś o niego osobę z odpowiednimi uprawnieniami.",
+            entity_type=entity_type,
+            entity_id=entity_id,
+            account_id=contact.account_id,
+        )
+
+
 def set_role_fields(ctx: Ctx, role: CrmRole, fields: list[str]) -> bool:
-    """Change which protected fields a role may see; return whether anything changed."""
+    """Change which protected fields a role may see (user administrators only); return whether anything changed."""
+    require_user_admin(ctx, "Zmiana uprawnień roli", entity_type="role", entity_id=role.id)
     unknown = [f for f in fields if f not in PROTECTED_FIELDS]
     if unknown:
         raise CrmError("Nieznane pole: " + ", ".join(unknown))
@@ -71,12 +184,19 @@ def set_role_fields(ctx: Ctx, role: CrmRole, fields: list[str]) -> bool:
 
 
 def set_user_role(ctx: Ctx, user: CrmUser, role_id: int | None) -> bool:
-    """Give a user a role; return whether it changed."""
+    """Give a user a role (user administrators only; someone must keep administering); return whether it changed."""
+    require_user_admin(ctx, "Zmiana roli użytkownika", entity_type="user", entity_id=user.id)
     role = ctx.session.get(CrmRole, role_id) if role_id else None
     if role is None:
         raise CrmError("Wybierz rolę.", {"role_id": ["Wybierz rolę."]})
     if user.role_id == role.id:
         return False
+    if may_manage_users(user) and not role.manage_users and not _another_user_admin(ctx, user):
+        message = (
+            f"{user.full_name} jest jedynym użytkownikiem z uprawnieniem „{MANAGE_USERS_LABEL}”. "
+            "Najpierw nadaj je komuś innemu – inaczej nikt nie mógłby zmieniać ról."
+        )
+        raise CrmError(message, {"role_id": [message]})
     before = user.role.name if user.role else None
     user.role = role
     ctx.session.flush()
@@ -92,8 +212,14 @@ def set_user_role(ctx: Ctx, user: CrmUser, role_id: int | None) -> bool:
     return True
 
 
+def _another_user_admin(ctx: Ctx, user: CrmUser) -> bool:
+    query = select(CrmUser.id).join(CrmRole, CrmUser.role_id == CrmRole.id)
+    return ctx.session.scalar(query.where(CrmRole.manage_users, CrmUser.id != user.id).limit(1)) is not None
+
+
 def create_user(ctx: Ctx, full_name: str, email: str, role_id: int | None) -> CrmUser:
-    """Add a CRM user with a role (the key is derived from the name)."""
+    """Add a CRM user with a role (user administrators only; the key is derived from the name)."""
+    require_user_admin(ctx, "Dodanie użytkownika CRM", entity_type="user")
     if not full_name.strip():
         raise CrmError("Podaj imię i nazwisko.", {"full_name": ["Podaj imię i nazwisko."]})
     role = ctx.session.get(CrmRole, role_id) if role_id else None

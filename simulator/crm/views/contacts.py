@@ -73,15 +73,24 @@ def contact_new():
 
 @bp.get("/contacts/<int:contact_id>")
 def contact_detail(contact_id: int):
-    """Show a person; showing PESEL, e-mail and phone is logged as a read of personal data."""
+    """Show a person; showing PESEL, e-mail, phone or birth date is logged as a read of personal data.
+
+    A user administrator may preview the card as another user (``?as_user=``): it shows what that user would
+    see, and never a field the administrator may not see. Anyone else asking for a preview gets 403.
+    """
     contact = get_or_404(Contact, contact_id)
     me = permissions.acting_user(ctx())
     as_user = g.db.get(CrmUser, request.args.get("as_user", type=int) or 0)
-    viewer = as_user or me
-    permissions.record_read(
-        ctx(), contact, "karta osoby" + (" (podgląd jako inny użytkownik)" if as_user else ""), viewer
-    )
+    if as_user is not None and me is not None and as_user.id == me.id:
+        as_user = None  # "as myself" is no preview
+    if as_user is not None:
+        permissions.require_user_admin(
+            ctx(), "Podgląd karty osoby jako inny użytkownik", entity_type="contact", entity_id=contact.id
+        )
+    view = "karta osoby" + (" (podgląd jako inny użytkownik)" if as_user else "")
+    shown = permissions.reveal(ctx(), contact, view, me, as_user=as_user)
     g.db.commit()
+    users = g.db.scalars(select(CrmUser).order_by(CrmUser.full_name)) if permissions.may_manage_users(me) else []
     opportunities = g.db.scalars(select(Opportunity).where(Opportunity.contact_id == contact.id))
     activities = g.db.scalars(select(Activity).where(Activity.contact_id == contact.id).order_by(Activity.due_date))
     return render_template(
@@ -89,10 +98,10 @@ def contact_detail(contact_id: int):
         contact=contact,
         opportunities=list(opportunities),
         activities=list(activities),
-        shown=permissions.masked(contact, viewer),
-        viewer=viewer,
+        shown=shown,
+        viewer=as_user or me,
         as_user=as_user,
-        users=list(g.db.scalars(select(CrmUser).order_by(CrmUser.full_name))),
+        users=list(users),
     )
 
 
@@ -105,12 +114,12 @@ def contact_edit(contact_id: int):
     me = permissions.acting_user(ctx())
     hidden = set(PROTECTED_FIELDS) - permissions.visible_fields(me)
     if not form.is_submitted():
-        permissions.record_read(ctx(), contact, "formularz edycji", me)
+        permissions.reveal(ctx(), contact, "formularz edycji", me)
         g.db.commit()
     for name in hidden:  # a field the role may not see keeps its stored value and is never sent to the page
         getattr(form, name).data = getattr(contact, name)
     response, duplicates = _save(form, contact)
     for name in hidden:
         getattr(form, name).data = None
-        getattr(form, name).render_kw = {"disabled": True, "placeholder": "ukryte – brak uprawnień roli"}
+        getattr(form, name).render_kw = {"disabled": True, "placeholder": permissions.HIDDEN_TEXT}
     return response or render_template("crm/contacts/form.html", form=form, contact=contact, duplicates=duplicates)

@@ -5,7 +5,8 @@ file every transaction begins IMMEDIATE, on a PostgreSQL schema it takes the ins
 
 A token opens exactly one instance; an unknown token is a plain 404 (nothing tells a guesser whether an
 instance exists). The candidate's token may write while the instance is not frozen; the commission's
-viewer token never writes. A refused write is logged in the instance before the 423/403 goes out.
+viewer token never writes. A refused write is logged in the instance before the 423/403 goes out, and so is
+an action or a view the acting CRM user's role does not allow (``AccessDenied`` raised anywhere in a view: 403).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from sqlalchemy import select
 from simulator import practice
 from simulator.actionlog import Actor
 from simulator.crm.models import CrmUser
-from simulator.crm.services.common import CrmError, Ctx, NotFoundError, record
+from simulator.crm.services import permissions
+from simulator.crm.services.common import AccessDenied, CrmError, Ctx, NotFoundError, record
 from simulator.storage import read_deadline, store_for
+from simulator.web import render_error
 
 bp = Blueprint("crm", __name__, url_prefix="/i/<token>")
 
@@ -99,6 +102,28 @@ def _refuse_write():
     abort(403, READ_ONLY_MESSAGE)
 
 
+@bp.errorhandler(AccessDenied)
+def _refuse_access(exc: AccessDenied):
+    g.db.rollback()
+    me = permissions.acting_user(g.ctx)
+    record(
+        g.ctx,
+        "access_refused",
+        entity_type=exc.entity_type,
+        entity_id=exc.entity_id,
+        account_id=exc.account_id,
+        summary=f"Odmowa dostępu: {exc.message}",
+        details={
+            **where(),
+            "query": request.args.to_dict(),
+            "user": me.full_name if me else "",
+            "role": me.role.name if me and me.role else "",
+        },
+    )
+    g.db.commit()
+    return render_error(403, exc.message)
+
+
 @bp.teardown_request
 def _close_session(exc) -> None:
     session = g.pop("db", None)
@@ -114,9 +139,16 @@ def _inject() -> dict:
     return {
         "instance": instance,
         "role": g.role,
-        "read_only": g.role != "candidate" or instance.frozen,
+        "read_only": read_only(),
         "business_date": instance.business_date,
+        "user_admin": permissions.may_manage_users(permissions.acting_user(g.ctx)),
+        "hidden_text": permissions.HIDDEN_TEXT,
     }
+
+
+def read_only() -> bool:
+    """Return whether this request can only read (the commission's view, or a frozen instance)."""
+    return g.role != "candidate" or g.instance.frozen
 
 
 def ctx() -> Ctx:

@@ -1,4 +1,9 @@
-"""Offers (oferty): templates with the variable picker, offers with line items, preview, PDF, print, send, outbox."""
+"""Offers (oferty): templates with the variable picker, offers with line items, preview, PDF, print, send, outbox.
+
+The person's protected fields follow the acting user's role (``services.permissions``): a draft's preview, print
+and PDF mask what the role may not see; a sent offer and its PDF are kept exactly as sent, so they are shown
+whole or refused; the outbox masks a person's address. Every display of a protected value is a logged read.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from simulator.crm.forms.sales import ActionForm
 from simulator.crm.models import Opportunity, Product
 from simulator.crm.models.offers import Offer, OfferTemplate, OutboxMessage
 from simulator.crm.services import offers as svc
-from simulator.crm.services.common import CrmError, record
+from simulator.crm.services import permissions
+from simulator.crm.services.common import AccessDenied, CrmError, record
 from simulator.crm.services.offer_render import ROW_FIELDS, VARIABLES, money
 from simulator.crm.views import choices
 from simulator.crm.views.context import bp, ctx, get_or_404, refuse, where
@@ -140,26 +146,52 @@ def _log_generated(offer: Offer, action: str, summary: str) -> None:
 def offer_detail(offer_id: int):
     """Show an offer rendered on its real records (or the exact text that was sent)."""
     offer = get_or_404(Offer, offer_id)
-    subject, body, error = "", None, None
+    me = permissions.acting_user(ctx())
+    text, error, withheld = None, None, None
     try:
-        subject, body = svc.render_offer(ctx(), offer)
+        text = svc.render_offer(ctx(), offer, me)
+    except AccessDenied as exc:  # a sent text with data the role may not see: the rest of the page still shows
+        withheld = exc.message
     except CrmError as exc:
         error = exc.message
         svc.log_render_failure(ctx(), offer, exc, "podgląd")
         g.db.commit()
     else:
         _log_generated(offer, "offer.previewed", f"Podgląd oferty {offer.number}")
+    recipient = _recipient(offer, me, text)
     message = g.db.scalar(select(OutboxMessage).where(OutboxMessage.offer_id == offer.id))
     return render_template(
         "crm/offers/detail.html",
         offer=offer,
-        subject=subject,
-        body=body,
+        text=text,
         error=error,
+        withheld=withheld,
+        recipient=recipient,
         totals=svc.offer_totals(offer),
         message=message,
         action=ActionForm(),
     )
+
+
+def _recipient(offer: Offer, me, text: svc.OfferText | None) -> permissions.Shown:
+    """Return the person's address as the acting user may see it; log it with what the offer's text showed."""
+    contact = offer.contact
+    if contact is None:
+        return permissions.mask({}, set())
+    recipient = permissions.mask({"email": contact.email} if contact.email else {}, permissions.visible_fields(me))
+    shown = {name for name, value in recipient.values.items() if value} | (text.personal if text else set())
+    hidden = recipient.hidden | (text.masked if text else set())
+    permissions.record_read(ctx(), contact, "oferta", me, shown, hidden=hidden)
+    g.db.commit()
+    return recipient
+
+
+def _log_document_read(offer: Offer, text: svc.OfferText, view: str) -> None:
+    """Log the read of the person's protected fields an offer document showed."""
+    if offer.contact is not None:
+        me = permissions.acting_user(ctx())
+        permissions.record_read(ctx(), offer.contact, view, me, text.personal, hidden=text.masked)
+        g.db.commit()
 
 
 @bp.get("/offers/<int:offer_id>/oferta.pdf")
@@ -167,13 +199,14 @@ def offer_pdf(offer_id: int):
     """Download the offer as PDF (the sent attachment for a sent offer)."""
     offer = get_or_404(Offer, offer_id)
     try:
-        pdf = svc.offer_pdf_bytes(ctx(), offer)
+        pdf, text = svc.offer_pdf_bytes(ctx(), offer, permissions.acting_user(ctx()))
     except CrmError as exc:
         svc.log_render_failure(ctx(), offer, exc, "PDF")
         g.db.commit()
         flash(exc.message, "danger")
         return redirect(url_for(".offer_detail", offer_id=offer.id))
     _log_generated(offer, "offer.pdf_generated", f"Pobrano PDF oferty {offer.number}")
+    _log_document_read(offer, text, "PDF oferty")
     name = f"oferta-{offer.number.replace('/', '-')}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
@@ -183,15 +216,16 @@ def offer_print(offer_id: int):
     """Show the offer alone on a page laid out for printing (CSS @media print)."""
     offer = get_or_404(Offer, offer_id)
     try:
-        subject, body = svc.render_offer(ctx(), offer)
+        text = svc.render_offer(ctx(), offer, permissions.acting_user(ctx()))
     except CrmError as exc:
         svc.log_render_failure(ctx(), offer, exc, "wydruk")
         g.db.commit()
         flash(exc.message, "danger")
         return redirect(url_for(".offer_detail", offer_id=offer.id))
     _log_generated(offer, "offer.printed", f"Widok wydruku oferty {offer.number}")
+    _log_document_read(offer, text, "wydruk oferty")
     return render_template(
-        "crm/offers/print.html", offer=offer, subject=subject, body=body, seller=svc.seller_name(ctx())
+        "crm/offers/print.html", offer=offer, subject=text.subject, body=text.body, seller=svc.seller_name(ctx())
     )
 
 
@@ -212,29 +246,53 @@ def offer_send(offer_id: int):
         flash(f"Oferty nie wysłano: {exc.message}", "danger")
         return redirect(url_for(".offer_detail", offer_id=offer.id))
     g.db.commit()
-    flash(f"Wysłano ofertę {offer.number} do {message.recipient} (skrzynka nadawcza symulatora).", "success")
+    flash(f"Wysłano ofertę {offer.number} {svc.recipient_label(message)} (skrzynka nadawcza symulatora).", "success")
     return redirect(url_for(".offer_detail", offer_id=offer.id))
+
+
+def _recipients(messages: list[OutboxMessage], view: str) -> dict[int, permissions.Shown]:
+    """Return each message's recipient as the acting user may see it; log the persons' addresses shown."""
+    me = permissions.acting_user(ctx())
+    shown = {}
+    for message in messages:
+        values = {"email": message.recipient}
+        if message.contact is None:  # the company's address: not a person's protected field
+            shown[message.id] = permissions.mask(values, {"email"})
+        else:
+            shown[message.id] = permissions.reveal(ctx(), message.contact, view, me, values=values)
+    g.db.commit()
+    return shown
 
 
 @bp.get("/outbox/")
 def outbox_list():
     """List the messages in the sandbox outbox (nothing leaves the simulator)."""
     messages = list(g.db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())))
-    return render_template("crm/offers/outbox.html", messages=messages)
+    recipients = _recipients(messages, "skrzynka nadawcza")
+    return render_template("crm/offers/outbox.html", messages=messages, recipients=recipients)
 
 
 @bp.get("/outbox/<int:message_id>")
 def outbox_detail(message_id: int):
     """Show one outbox message with its attachment."""
     message = get_or_404(OutboxMessage, message_id)
-    return render_template("crm/offers/message.html", message=message)
+    recipients = _recipients([message], "wiadomość w skrzynce nadawczej")
+    return render_template("crm/offers/message.html", message=message, recipient=recipients[message.id])
 
 
 @bp.get("/outbox/<int:message_id>/zalacznik.pdf")
 def outbox_attachment(message_id: int):
-    """Download the PDF attached to an outbox message, exactly as it was sent."""
+    """Download the PDF attached to an outbox message, exactly as it was sent (whole, or refused)."""
     message = get_or_404(OutboxMessage, message_id)
     if not message.attachment:
         return redirect(url_for(".outbox_detail", message_id=message.id))
+    offer = message.offer
+    if offer is not None and offer.contact is not None:
+        me = permissions.acting_user(ctx())
+        fields = offer.sent_personal_fields
+        what = f"Załącznik wiadomości (oferta {offer.number})"
+        permissions.require_whole(offer.contact, fields, me, what, entity_type="offer", entity_id=offer.id)
+        permissions.record_read(ctx(), offer.contact, "załącznik w skrzynce nadawczej", me, fields)
+        g.db.commit()
     headers = {"Content-Disposition": f'inline; filename="{message.attachment_name}"'}
     return Response(message.attachment, mimetype="application/pdf", headers=headers)

@@ -11,6 +11,7 @@ from simulator.crm.forms.fields import options
 from simulator.crm.forms.rodo import CompleteRequestForm, ConsentForm, RequestForm, WithdrawForm
 from simulator.crm.models import Consent, Contact, ProcessingPurpose, SubjectRequest
 from simulator.crm.models.rodo import LegalBasis, RequestKind, RequestStatus
+from simulator.crm.services import permissions
 from simulator.crm.services import rodo as svc
 from simulator.crm.services.common import CrmError
 from simulator.crm.services.rodo_deadlines import days_left
@@ -147,9 +148,18 @@ def request_complete(request_id: int):
 
 
 def _export(contact_id: int, fmt: str) -> Response:
+    """Export a person's data whole: a role that may not see one of its protected fields is refused (403).
+
+    The copy answers the person's right of access, so it is never handed out with fields masked.
+    """
     contact = get_or_404(Contact, contact_id)
+    me = permissions.acting_user(ctx())
+    fields = [name for name, value in permissions.personal_values(contact).items() if value]
+    what = f"Eksport danych osoby {contact.full_name} (art. 15)"
+    permissions.require_whole(contact, fields, me, what, entity_type="contact", entity_id=contact.id)
     data = svc.person_data(ctx(), contact)
     svc.record_export(ctx(), contact, fmt)
+    permissions.record_read(ctx(), contact, f"eksport danych (art. 15, {fmt.upper()})", me, fields)
     g.db.commit()
     name = f"dane-osoby-{contact.id}.{fmt}"
     if fmt == "json":

@@ -1,4 +1,8 @@
-"""CRM users and roles inside the instance: who owns records and which personal fields each role sees."""
+"""CRM users and roles inside the instance: who owns records and which personal fields each role sees.
+
+Only a role that administers users and roles may open the page with its forms or send them (403 otherwise,
+logged); the commission's read-only view shows the page without forms.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ from sqlalchemy import select
 from simulator.crm.forms.fields import options
 from simulator.crm.forms.users import RoleFieldsForm, UserForm, UserRoleForm
 from simulator.crm.models import CrmRole, CrmUser
-from simulator.crm.models.roles import PROTECTED_FIELDS
+from simulator.crm.models.roles import MANAGE_USERS_LABEL, PROTECTED_FIELDS
 from simulator.crm.services import permissions as svc
 from simulator.crm.services.common import CrmError
-from simulator.crm.views.context import bp, ctx, get_or_404
+from simulator.crm.views.context import bp, ctx, get_or_404, read_only
 from simulator.crm.views.feedback import refuse_and_tell
 
 
@@ -31,7 +35,9 @@ def _user_form() -> UserForm:
 
 @bp.get("/users/")
 def user_list():
-    """List CRM users with their roles, and each role's visible personal fields."""
+    """List CRM users with their roles, and each role's visible personal fields (user administrators only)."""
+    if not read_only():
+        svc.require_user_admin(ctx(), "Zarządzanie użytkownikami i rolami")
     users = list(g.db.scalars(select(CrmUser).order_by(CrmUser.is_me.desc(), CrmUser.full_name)))
     role_forms = {}
     for user in users:
@@ -51,6 +57,7 @@ def user_list():
         role_forms=role_forms,
         field_forms=field_forms,
         fields=PROTECTED_FIELDS,
+        manage_label=MANAGE_USERS_LABEL,
         new=_user_form(),
     )
 
@@ -58,6 +65,7 @@ def user_list():
 @bp.post("/users/new")
 def user_new():
     """Add a CRM user with a role."""
+    svc.require_user_admin(ctx(), "Dodanie użytkownika CRM", entity_type="user")
     form = _user_form()
     if form.validate_on_submit():
         try:
@@ -76,6 +84,7 @@ def user_new():
 def user_role(user_id: int):
     """Give a user another role."""
     user = get_or_404(CrmUser, user_id)
+    svc.require_user_admin(ctx(), "Zmiana roli użytkownika", entity_type="user", entity_id=user.id)
     form = UserRoleForm()
     form.role_id.choices = _role_choices()
     if form.validate_on_submit():
@@ -95,11 +104,16 @@ def user_role(user_id: int):
 def role_fields():
     """Set which personal fields a role may see (the role comes in the form)."""
     role = get_or_404(CrmRole, request.form.get("role_id", type=int) or 0)
+    svc.require_user_admin(ctx(), "Zmiana uprawnień roli", entity_type="role", entity_id=role.id)
     form = RoleFieldsForm()
     if form.validate_on_submit():
-        changed = svc.set_role_fields(ctx(), role, form.fields.data or [])
-        g.db.commit()
-        flash(f"Zapisano uprawnienia roli „{role.name}”." if changed else "Uprawnienia bez zmian.", "success")
+        try:
+            changed = svc.set_role_fields(ctx(), role, form.fields.data or [])
+        except CrmError as exc:
+            refuse_and_tell(form, exc, form_name="uprawnienia roli", entity_type="role", entity_id=role.id)
+        else:
+            g.db.commit()
+            flash(f"Zapisano uprawnienia roli „{role.name}”." if changed else "Uprawnienia bez zmian.", "success")
     else:
         refuse_and_tell(form, None, form_name="uprawnienia roli", entity_type="role", entity_id=role.id)
     return redirect(url_for(".user_list"))
