@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
 from simulator.crm.models import Contact, CrmRole, CrmUser
@@ -25,11 +27,18 @@ def masked(contact: Contact, user: CrmUser | None) -> dict[str, str | None]:
     return {name: (getattr(contact, name) if name in allowed else None) for name in PROTECTED_FIELDS}
 
 
-def record_read(ctx: Ctx, contact: Contact, view: str, user: CrmUser | None) -> None:
-    """Log that a person's personal data was displayed, naming only the fields really shown."""
+def record_read(
+    ctx: Ctx, contact: Contact, view: str, user: CrmUser | None, fields: Iterable[str] | None = None
+) -> None:
+    """Log that a person's personal data was displayed, naming only the fields really shown.
+
+    ``fields`` are the protected fields the view displays (by default every one the person has a value for);
+    those the user's role may not see are logged as hidden.
+    """
     allowed = visible_fields(user)
-    shown = [label for name, label in PROTECTED_FIELDS.items() if name in allowed and getattr(contact, name)]
-    hidden = [label for name, label in PROTECTED_FIELDS.items() if name not in allowed and getattr(contact, name)]
+    displayed = {n for n in PROTECTED_FIELDS if getattr(contact, n)} if fields is None else set(fields)
+    shown = [label for name, label in PROTECTED_FIELDS.items() if name in allowed and name in displayed]
+    hidden = [label for name, label in PROTECTED_FIELDS.items() if name not in allowed and name in displayed]
     record(
         ctx,
         "contact.personal_data_read",
