@@ -150,8 +150,8 @@ def register_filters(app: Flask) -> None:
         return format_datetime(value, "dd.MM.yyyy HH:mm:ss", tzinfo=WARSAW, locale="pl") if value else ""
 
     @app.template_filter("money")
-    def _money(value: Decimal | None) -> str:
-        return money(value) if value is not None else ""
+    def _money(value: Decimal | None, currency: str | None = None) -> str:
+        return money(value, currency) if value is not None else ""
 
     app.add_template_filter(v.format_nip, "nip")
     app.add_template_filter(v.format_phone, "phone")

@@ -1,4 +1,9 @@
-"""Check type for read-the-value tasks: answer_equals."""
+"""Check type for read-the-value tasks: answer_equals.
+
+Amounts in different currencies are never added together: as on the CRM's own pages, a sum, average,
+minimum or maximum of an amount of records that have a currency (opportunities) counts only those in PLN,
+unless the check's ``where`` names the currency itself.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,11 @@ from simulator.checks import vocabulary as voc
 from simulator.checks.normalise import TEXT_DEFAULT, normalise, parse_number
 from simulator.checks.params import ENTITY, NORMALISE, REFERENCE, TOLERANCE, WHERE, check_where, obj, value_refs
 from simulator.checks.snapshot import Snapshot, plain
+from simulator.crm.enums import Currency
 
 FUNCTIONS = ["count", "sum", "avg", "min", "max", "value"]
+AMOUNT_FUNCTIONS = frozenset({"sum", "avg", "min", "max"})
+BASE_CURRENCY = Currency.PLN.value
 
 
 def _aggregate(fn: str, values: list[Any]) -> Any:
@@ -24,6 +32,17 @@ def _aggregate(fn: str, values: list[Any]) -> Any:
         total = sum((Decimal(v) for v in values), Decimal(0))
         return total if fn == "sum" else total / len(values)
     return min(values) if fn == "min" else max(values)
+
+
+def _in_one_currency(expected: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the ``where`` of a computed value, limited to PLN records when it aggregates their amounts."""
+    entity, where = expected["entity"], expected.get("where")
+    if expected["fn"] not in AMOUNT_FUNCTIONS or "currency" not in voc.FIELDS[entity] or "currency" in (where or {}):
+        return where
+    fields, error = voc.resolve_path(entity, expected.get("field") or "")
+    if error or fields[-1].kind != "money":
+        return where
+    return {**(where or {}), "currency": BASE_CURRENCY}
 
 
 COMPUTE = obj(
@@ -69,7 +88,7 @@ class AnswerEquals(CheckType):
         expected = params["expected"]
         if "fn" not in expected:
             return snapshot.resolve(expected["value"])
-        rows = snapshot.match(expected["entity"], expected.get("where"))
+        rows = snapshot.match(expected["entity"], _in_one_currency(expected))
         if expected["fn"] == "count":
             return len(rows)
         values = [snapshot.value(expected["entity"], r, expected["field"]) for r in rows]

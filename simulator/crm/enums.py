@@ -131,6 +131,14 @@ class OpportunityStatus(LabelledEnum):
     LOST = "przegrana", "przegrana"
 
 
+class Currency(LabelledEnum):
+    """The currency of an opportunity's value (waluta), an ISO 4217 code; the CRM converts nothing."""
+
+    PLN = "PLN", "PLN – złoty polski"
+    EUR = "EUR", "EUR – euro"
+    USD = "USD", "USD – dolar amerykański"
+
+
 class LossReason(LabelledEnum):
     """Why an opportunity was lost (powód utraty)."""
 

@@ -77,7 +77,7 @@ def test_candidate_works_in_the_crm_and_the_commission_sees_it_live(live_server,
         candidate.get_by_label("Nazwa szansy").fill("Wdrożenie helpdesku – test przeglądarki")
         _select_containing(candidate.get_by_label("Firma (kontrahent)"), COMPANY)
         _select_containing(candidate.get_by_label("Osoba kontaktowa"), "Przeglądowa")
-        candidate.get_by_label("Wartość (zł netto)").fill("24000")
+        candidate.get_by_label("Wartość netto").fill("24000")
         candidate.get_by_label("Etap", exact=True).select_option(index=1)
         candidate.get_by_role("button", name="Zapisz").click()
         opportunity_id = re.search(r"/opportunities/(\d+)", candidate.url).group(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,7 +14,25 @@ from simulator import api
 from simulator.actionlog import SYSTEM, Actor
 from simulator.crm.services.common import Ctx, record
 from simulator.storage import store_for
-from tests.simulator.conftest import instance_write
+from tests.simulator.conftest import Crm, instance_write, text_of
+
+ACTIVITY = {
+    "type": "telefon",
+    "subject": "Telefon w sprawie oferty",
+    "due_date": "2026-03-18",
+    "priority": "wysoki",
+    "status": "w_toku",
+    "percent_complete": "40",
+    "owner_id": "1",
+}
+OFFER = {
+    "template_id": "1",
+    "opportunity_id": "1",
+    "contact_id": "1",
+    "valid_until": "2026-04-15",
+    "items-0-product_id": "2",
+    "items-0-quantity": "1",
+}
 
 
 def _work(crm) -> None:
@@ -92,6 +111,126 @@ def test_account_timeline_shows_every_event_about_the_company(crm):
     for phrase in ("Zmieniono dane firmy", "Odczyt danych osobowych", "Zakończono działanie", "jako przegraną"):
         assert phrase in page, phrase
     assert "Odczyt danych osobowych" not in crm.get("accounts/2/timeline").get_data(as_text=True)
+
+
+def _timeline_seqs(page: str) -> list[int]:
+    return [int(seq) for seq in re.findall(r'data-seq="(\d+)"', page)]
+
+
+def _consent(crm, contact_id, source: str) -> None:
+    data = {"purpose_id": "1", "channel": "email", "source": source}
+    assert crm.post(f"contacts/{contact_id}/consents", data).status_code == 302
+
+
+def _name(crm, contact_id) -> str:
+    return " ".join(crm.sql("SELECT first_name, last_name FROM contact WHERE id = :id", {"id": contact_id})[0])
+
+
+def test_contact_timeline_shows_every_event_about_the_person_newest_first(crm):
+    crm.get("contacts/1")
+    _consent(crm, 1, "rozmowa")
+    assert crm.post("activities/new", {**ACTIVITY, "contact_id": "1"}).status_code == 302
+    crm.post("opportunities/1/move", {"target": "lost", "loss_reason": "termin"})
+    mine = [e["seq"] for e in crm.log()]
+    crm.get("contacts/2")  # another person of the same company
+    _consent(crm, 2, "formularz")
+    theirs = [e["seq"] for e in crm.log() if e["seq"] > mine[-1]]
+    page = crm.get("contacts/1/timeline").get_data(as_text=True)
+    name, other = _name(crm, 1), _name(crm, 2)
+    for phrase in (f"Odczyt danych osobowych: {name}", f"Zgoda: {name}", "Dodano działanie", "jako przegraną"):
+        assert phrase in page, phrase
+    seqs = _timeline_seqs(page)
+    assert seqs == sorted(seqs, reverse=True) and len(seqs) == len(set(seqs))  # newest first, each once
+    assert set(mine[1:]) == set(seqs)  # everything after provisioning was about this person
+    assert not set(theirs) & set(seqs) and other not in page
+    assert f'href="/i/{crm.token}/opportunities/1"' in page  # each event links to its record
+    assert f'href="/i/{crm.token}/contacts/1/rodo"' in page  # a consent: the person's RODO page
+    # a read is logged when the page shows a protected value (PESEL, birth date, e-mail, phone); none appears here
+    assert [r for r in crm.log("contact.personal_data_read") if r["details"]["view"] == "historia zdarzeń osoby"] == []
+    assert f'href="/i/{crm.token}/contacts/1/timeline"' in crm.get("contacts/1").get_data(as_text=True)
+
+
+def test_contact_timeline_of_a_person_without_a_company(crm):
+    person = {"first_name": "Bożena", "last_name": "Klientka", "data_source": "polecenie"}
+    assert crm.post("contacts/new", person).status_code == 302
+    contact_id = crm.one("SELECT id FROM contact WHERE last_name = 'Klientka'")
+    _consent(crm, contact_id, "sklep")
+    task = {**ACTIVITY, "subject": "Oddzwonić do klientki", "contact_id": str(contact_id)}
+    assert crm.post("activities/new", task).status_code == 302
+    assert crm.post("rodo/requests/new", {"contact_id": str(contact_id), "kind": "dostep"}).status_code == 302
+    segment = {"name": "Klienci indywidualni", "kind": "statyczny", "entity": "osoba"}
+    assert crm.post("segments/new", segment).status_code == 302
+    segment_id = crm.one("SELECT max(id) FROM segment")
+    assert crm.post(f"segments/{segment_id}/members", {"record_id": str(contact_id)}).status_code == 302
+    _consent(crm, 1, "inna osoba")
+    events = [e for e in crm.log()[1:-1] if e["action"] != "segment.created"]
+    assert len(events) == 5 and all(e["account_id"] is None for e in events)  # B2C: on no company's timeline
+    page = text_of(crm.get(f"contacts/{contact_id}/timeline"))
+    for phrase in (
+        "Dodano osobę Bożena Klientka",
+        "Zgoda: Bożena",
+        "Oddzwonić do klientki",
+        "Zarejestrowano żądanie",
+        "do listy „Klienci indywidualni”",
+    ):
+        assert phrase in page, phrase
+    assert "inna osoba" not in page and _name(crm, 1) not in page
+
+
+def _entry_naming_the_address(crm) -> str:
+    """Send an offer to person 1, then add the kind of entry an earlier version wrote for it: the address in the
+    summary (entries are never rewritten, so such values stay in a log). Return the address."""
+    assert crm.post("offers/new", OFFER).status_code == 302
+    offer_id = crm.one("SELECT max(id) FROM offer")
+    assert crm.post(f"offers/{offer_id}/send").status_code == 302
+    email = crm.one("SELECT email FROM contact WHERE id = 1")
+    api_store = store_for(crm.root)
+    with api_store.connect(crm.info.instance_id, write=True) as conn:
+        from simulator import actionlog
+
+        actionlog.append_raw(
+            conn,
+            now=datetime.now(UTC),
+            actor=Actor("candidate", "kandydat"),
+            action="offer.sent",
+            entity_type="offer",
+            entity_id=offer_id,
+            account_id=1,
+            summary=f"Wysłano ofertę na adres {email}",
+        )
+    return email
+
+
+def test_contact_timeline_hides_personal_data_the_role_may_not_see(crm):
+    email = _entry_naming_the_address(crm)
+    assert email in crm.get("contacts/1/timeline").get_data(as_text=True)  # the candidate works as an admin
+    assert crm.log("contact.personal_data_read")[-1]["details"]["fields"] == ["e-mail"]
+    assert crm.post("users/roles/fields", {"role_id": "1", "fields": ["pesel", "phone"]}).status_code == 302
+    reads = len(crm.log("contact.personal_data_read"))
+    page = crm.get("contacts/1/timeline").get_data(as_text=True)
+    assert email not in page and "Wysłano ofertę" in page and "ukryte – brak uprawnień roli" in page
+    assert len(crm.log("contact.personal_data_read")) == reads  # hidden, so nothing was read
+    assert api.verify_log(crm.info.instance_id, root=crm.root) == (True, None)
+
+
+def test_commission_opens_a_contact_timeline_read_only(crm):
+    _consent(crm, 1, "rozmowa")
+    email = _entry_naming_the_address(crm)
+    viewer = Crm(crm.client, crm.info, crm.root, viewer=True)
+    response = viewer.get("contacts/1/timeline")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f"Zgoda: {_name(crm, 1)}" in html and 'method="post"' not in html
+    read = crm.log("contact.personal_data_read")[-1]
+    assert read["actor_kind"] == "commission" and read["details"]["view"] == "historia zdarzeń osoby"
+    assert email in html and read["details"]["fields"] == ["e-mail"]
+    assert viewer.post("contacts/1/timeline").status_code == 405
+
+
+def test_timeline_of_an_unknown_contact_is_not_found(crm):
+    response = crm.get("contacts/99999/timeline")
+    assert response.status_code == 404 and "Nie znaleziono" in response.get_data(as_text=True)
+    assert not crm.log("contact.personal_data_read")
 
 
 def test_two_writers_at_once_never_fork_the_chain(crm):

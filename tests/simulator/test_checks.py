@@ -378,3 +378,27 @@ def test_weighted_value_of_opportunities_is_rounded_per_record_like_the_reports(
         Decimal(0),
     )
     assert pairs and computed == expected
+
+
+def test_checks_read_the_currency_of_opportunities_and_never_add_up_two_currencies(crm):
+    from simulator.checks import vocabulary as voc
+
+    assert voc.field("opportunity", "currency").kind == "enum"
+    data = {"name": "Licencje dla Wiednia", "account_id": "1", "value": "12000", "stage_id": "1", "owner_id": "1"}
+    assert crm.post("opportunities/new", {**data, "currency": "EUR"}).status_code == 302
+    euro = {"entity": "opportunity", "where": {"name": "Licencje dla Wiednia", "new": True}}
+    assert _evaluate(crm, "field_equals", {**euro, "fields": {"currency": "EUR", "value": "12 000,00"}}).passed
+    assert not _evaluate(crm, "field_equals", {**euro, "fields": {"currency": "PLN"}}).passed
+    assert _evaluate(crm, "count", {"entity": "opportunity", "where": {"currency": "EUR"}, "equals": 1}).passed
+    task = {"key": "t", "answers": [{"key": "a", "kind": "number"}]}
+    kind = checks.get_type("answer_equals")
+    scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
+    pln = crm.one("SELECT sum(value) FROM opportunity WHERE status = 'otwarta' AND currency = 'PLN'")
+    with store_for(crm.root).connect(crm.info.instance_id) as conn:
+        snap = evaluation.snapshot_for(conn, scenario, task)
+        open_sum = {"fn": "sum", "entity": "opportunity", "field": "value", "where": {"status": "otwarta"}}
+        assert kind.expected_value(snap, {"answer": "a", "expected": open_sum}) == Decimal(pln) / 100
+        in_euro = {**open_sum, "where": {"status": "otwarta", "currency": "EUR"}}
+        assert kind.expected_value(snap, {"answer": "a", "expected": in_euro}) == Decimal("12000")
+        count = {**open_sum, "fn": "count"}
+        assert kind.expected_value(snap, {"answer": "a", "expected": count}) == 5  # a count counts every currency

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.simulator.conftest import text_of
+import re
+
+from tests.simulator.conftest import instance_write, text_of
 
 GOAL = {
     "name": "Spotkania z klientami – marzec 2026",
@@ -73,3 +75,19 @@ def test_goal_edit_keeps_the_rules(crm):
     assert crm.post("goals/1/edit", GOAL).status_code == 302
     assert crm.one("SELECT metric FROM sales_goal WHERE id = 1") == "spotkania"
     assert crm.log("goal.updated")
+
+
+def test_won_value_counts_only_opportunities_in_pln_and_says_so(crm):
+    data = {**GOAL, "name": "Wartość wygranych – Marta Zielińska", "metric": "wartosc_wygranych", "owner_id": "2"}
+    assert crm.post("goals/new", {**data, "target": "100000", "baseline": "50000"}).status_code == 302
+    goal_id = crm.one("SELECT max(id) FROM sales_goal")
+    before = crm.get(f"goals/{goal_id}").get_data(as_text=True)
+    deal = {"name": "Wdrożenie w Wiedniu", "account_id": "1", "value": "90000", "stage_id": "1", "owner_id": "2"}
+    assert crm.post("opportunities/new", {**deal, "currency": "EUR"}).status_code == 302
+    won = "UPDATE opportunity SET status = 'wygrana', probability = 100, closed_on = '2026-03-16' WHERE id = :id"
+    instance_write(crm.root, crm.info.instance_id, won, {"id": crm.one("SELECT max(id) FROM opportunity")})
+    page = crm.get(f"goals/{goal_id}").get_data(as_text=True)
+    achieved = re.search(r'data-testid="achieved">([^<]*)<', page).group(1)
+    assert achieved == re.search(r'data-testid="achieved">([^<]*)<', before).group(1)  # 90 000 EUR is not added
+    assert "tylko szanse w PLN; pominięto 1 szansę w EUR" in text_of(crm.get(f"goals/{goal_id}"))
+    assert "pominięto 1 szansę w EUR" in text_of(crm.get("goals/"))

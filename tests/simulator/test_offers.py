@@ -13,7 +13,7 @@ from simulator import api
 from simulator.crm.enums import VatRate
 from simulator.crm.services.common import CrmError
 from simulator.crm.services.offer_render import Line, Namespace, compute_totals, money, render
-from tests.simulator.conftest import Crm, text_of
+from tests.simulator.conftest import Crm, instance_write, text_of
 
 ITEMS = {  # 1× wdrożenie 18 000 (23%), 25× licencja 89 (23%), 2× szkolenie 690 (zw), 3× podręcznik 59 (5%)
     "items-0-product_id": "1",
@@ -252,6 +252,17 @@ def test_variable_picker_documents_every_tag_beside_the_editor(crm):
     assert 'data-testid="variable-picker"' in html
     for tag in ("firma.nazwa", "firma.nip", "osoba.imie", "szansa.wartosc", "pozycje", "suma_brutto", "waznosc_do"):
         assert f"{{{{ {tag} }}}}" in html, tag
+
+
+def test_opportunity_value_tag_keeps_its_currency_and_the_items_stay_in_pln(crm):
+    instance_write(crm.root, crm.info.instance_id, "UPDATE opportunity SET currency = 'EUR' WHERE id = 1")
+    value = crm.one("SELECT value FROM opportunity WHERE id = 1")
+    body = "Wartość: {{ szansa.wartosc }} ({{ szansa.waluta }}). Razem: {{ suma_brutto }}"
+    assert make_template(crm, body).status_code == 302
+    page = text_of(crm.get(f"offers/{make_offer(crm, template_id=2)}"))
+    shown = f"{value / 100:,.2f} EUR".replace(",", " ").replace(".", ",")
+    assert f"Wartość: {shown} (EUR). Razem: 26 442,60 zł" in page
+    assert "{{ szansa.waluta }}" in crm.get("offers/templates/1/edit").get_data(as_text=True)
 
 
 def test_offer_needs_items_and_a_person_of_the_same_company(crm):

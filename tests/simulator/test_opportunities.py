@@ -7,6 +7,8 @@ Practice seed: opportunity 1 is in stage 2 "Analiza potrzeb" (needs a meeting), 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -298,3 +300,84 @@ def test_board_shows_the_value_of_open_opportunities_per_stage(crm):
     for grosze in values.values():
         shown = f"{grosze / 100:,.2f} zł".replace(",", " ").replace(".", ",")
         assert f"Wartość: {shown}" in page
+
+
+# --- currency -----------------------------------------------------------------------------------------
+
+
+def new_opportunity(crm, **changes) -> int:
+    data = {"name": "Licencje dla oddziału w Wiedniu", "account_id": "1", "value": "12 000,00"}
+    data |= {"stage_id": str(KWALIFIKACJA), "owner_id": "1", "currency": "EUR"}
+    response = crm.post("opportunities/new", data | changes)
+    assert response.status_code == 302, text_of(response)[:300]
+    return crm.one("SELECT max(id) FROM opportunity")
+
+
+def pln(grosze: int) -> str:
+    return f"{grosze / 100:,.2f} zł".replace(",", " ").replace(".", ",")
+
+
+def test_an_opportunity_in_euro_is_shown_with_its_currency_everywhere(crm):
+    opp_id = new_opportunity(crm)
+    assert crm.sql("SELECT value, currency FROM opportunity WHERE id = :id", {"id": opp_id}) == [(1200000, "EUR")]
+    assert "12 000,00 EUR" in text_of(crm.get(f"opportunities/{opp_id}"))
+    for page in ("opportunities/", "opportunities/board", "accounts/1"):
+        assert "12 000,00 EUR" in text_of(crm.get(page)), page
+    assert "(12 000,00 EUR, etap" in crm.log("opportunity.created")[-1]["summary"]
+    assert crm.log("opportunity.created")[-1]["after"]["currency"] == "EUR"
+    form = crm.get(f"opportunities/{opp_id}/edit").get_data(as_text=True)
+    assert '<option selected value="EUR">' in form
+
+
+def test_editing_changes_the_currency_and_a_form_without_it_keeps_it(crm):
+    opp_id = new_opportunity(crm)
+    assert crm.post(f"opportunities/{opp_id}/edit", edit_data(crm, opp_id, currency="USD")).status_code == 302
+    assert "12 000,00 USD" in text_of(crm.get(f"opportunities/{opp_id}"))
+    assert crm.log("opportunity.updated")[-1]["after"]["currency"] == "USD"
+    assert crm.post(f"opportunities/{opp_id}/edit", edit_data(crm, opp_id, value="13000")).status_code == 302
+    assert crm.one("SELECT currency FROM opportunity WHERE id = :id", {"id": opp_id}) == "USD"
+    assert crm.one("SELECT currency FROM opportunity WHERE id = 1") == "PLN"  # the seed's, by default
+
+
+@pytest.mark.parametrize("code", ["GBP", "pln", "", "PLN' OR '1'='1"])
+def test_a_currency_off_the_list_is_refused_in_polish_and_nothing_is_saved(crm, code):
+    before = crm.sql("SELECT id, currency, value FROM opportunity ORDER BY id")
+    data = {"name": "Zła waluta", "account_id": "1", "value": "100", "stage_id": "1", "owner_id": "1"}
+    response = crm.post("opportunities/new", {**data, "currency": code})
+    assert response.status_code == 200 and "Wybierz walutę z listy." in text_of(response)
+    response = crm.post("opportunities/1/edit", edit_data(crm, 1, currency=code, value="1"))
+    assert response.status_code == 200 and "Wybierz walutę z listy." in text_of(response)
+    assert crm.sql("SELECT id, currency, value FROM opportunity ORDER BY id") == before
+    refused = crm.log("validation_error")
+    assert len(refused) == 2 and all(e["details"]["errors"]["currency"] == ["Wybierz walutę z listy."] for e in refused)
+
+
+def test_database_itself_refuses_an_unknown_currency(crm):
+    with pytest.raises(IntegrityError, match="currency_code"):
+        instance_write(crm.root, crm.info.instance_id, "UPDATE opportunity SET currency = 'GBP' WHERE id = 1")
+
+
+def test_totals_count_only_pln_and_say_what_they_left_out(crm):
+    """The chosen rule: amounts are never converted, so every total is of the opportunities in PLN."""
+    open_pln = crm.one("SELECT sum(value) FROM opportunity WHERE status = 'otwarta'")
+    stage_pln = crm.one("SELECT coalesce(sum(value), 0) FROM opportunity WHERE status = 'otwarta' AND stage_id = 1")
+    new_opportunity(crm)
+    new_opportunity(crm, name="Serwis dla Berlina", currency="USD", value="500")
+    note = "tylko szanse w PLN; pominięto 1 szansę w EUR, 1 szansę w USD"
+    board = crm.get("opportunities/board").get_data(as_text=True)
+    column = board.split('id="col-1"')[1].split("</section>")[0]
+    assert f"Wartość: <strong>{pln(stage_pln)}</strong>" in column and note in column
+    assert board.count('data-testid="currency-note"') == 1  # only the column holding them says so
+    home = text_of(crm.get(""))
+    assert f"Wartość otwartych szans: {pln(open_pln)}" in home and note in home
+    dashboard = crm.get("reports/dashboard").get_data(as_text=True)
+    assert f'data-testid="pipeline-value">{pln(open_pln)}<' in dashboard and note in dashboard
+    assert re.search(r'data-testid="pipeline-count">6<', dashboard)  # counted, not summed
+    assert crm.log("report.dashboard_viewed")[-1]["details"]["left_out_by_currency"] == {"EUR": 1, "USD": 1}
+    listing = crm.get("opportunities/?stage_id=1").get_data(as_text=True)
+    assert f'data-testid="list-total">{pln(stage_pln)}<' in listing and note in listing
+
+
+def test_totals_without_other_currencies_carry_no_note(crm):
+    for page in ("", "opportunities/", "opportunities/board", "reports/dashboard"):
+        assert 'data-testid="currency-note"' not in crm.get(page).get_data(as_text=True), page

@@ -236,3 +236,20 @@ def test_viewer_can_run_and_export_reports_but_not_save(crm):
         as_text=True
     )
     assert viewer.post("reports/save", {"name": "x", "definition": "{}"}).status_code == 403
+
+
+def test_aggregates_of_amounts_count_only_pln_and_say_what_they_left_out(crm):
+    data = {"name": "Licencje dla Wiednia", "account_id": "1", "value": "12000", "stage_id": "1", "owner_id": "1"}
+    assert crm.post("opportunities/new", {**data, "currency": "EUR"}).status_code == 302
+    open_pln = sum(value for _, value, _ in _open_opportunities(crm)) - Decimal("12000.00")
+    args = {"source": "opportunities", "group1": "status", "a1_fn": "count", "a2_fn": "sum", "a2_field": "value"}
+    assert body_rows(crm, args)["otwarta"] == ["5", f"{open_pln:f}".replace(".", ",")]  # counted, not added
+    page = text_of(crm.get("reports/builder", query_string=args))
+    assert "Sumy, średnie, minima i maksima kwot obejmują tylko szanse w PLN; pominięto 1 szansę w EUR" in page
+    listing = {"source": "opportunities", "columns": ["name", "value", "currency"], "f1_field": "currency"}
+    listing |= {"f1_op": "eq", "f1_value": "EUR"}
+    page = text_of(crm.get("reports/builder", query_string=listing))
+    assert "Licencje dla Wiednia 12 000,00 EUR EUR" in page and "pominięto" not in page  # no total, no note
+    book = openpyxl.load_workbook(io.BytesIO(crm.get("reports/export.xlsx", query_string=listing).data))
+    cell = book.active["B2"]
+    assert cell.value == 12000 and '"EUR"' in cell.number_format

@@ -97,3 +97,16 @@ def test_static_list_has_no_conditions_and_rule_segment_no_manual_members(crm):
     response = crm.post("segments/2/members", {"record_id": "3"}, follow_redirects=True)
     assert "wyznaczają warunki" in text_of(response)
     assert crm.one("SELECT count(*) FROM segment_member WHERE segment_id = 2") == 0
+
+
+def test_open_value_condition_counts_only_opportunities_in_pln(crm):
+    rule = {"name": "Duże lejki", "kind": "regulowy", "entity": "firma", "conditions-0-field": "open_value"}
+    rule |= {"conditions-0-op": "gte", "conditions-0-value": "5000000"}
+    assert crm.post("segments/new", rule).status_code == 302
+    segment_id = crm.one("SELECT max(id) FROM segment")
+    assert _members(crm, segment_id) == []
+    deal = {"name": "Wdrożenie w Wiedniu", "account_id": "1", "value": "9000000", "stage_id": "1", "owner_id": "1"}
+    assert crm.post("opportunities/new", {**deal, "currency": "EUR"}).status_code == 302
+    assert _members(crm, segment_id) == []  # 9 000 000 EUR is not 9 000 000 zł
+    assert crm.post("opportunities/new", {**deal, "currency": "PLN"}).status_code == 302
+    assert _members(crm, segment_id) == [crm.one("SELECT name FROM account WHERE id = 1")]

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, DateField, IntegerField, SelectMultipleField, StringField, TextAreaField, widgets
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from simulator.crm.enums import ActivityType, LossReason, OpportunityStatus, VatRate
+from simulator.crm.enums import ActivityType, Currency, LossReason, OpportunityStatus, VatRate
 from simulator.crm.forms.fields import REQUIRED, AmountField, CrmForm, IdSelect, OptionalSelect, clean, enum_choices
 
 PERCENT = NumberRange(0, 100, message="Podaj liczbę od 0 do 100.")
@@ -77,6 +86,7 @@ class StageForm(CrmForm):
 
 
 LOSS_HELP = "Wymagany, gdy szansa jest przegrana."
+CURRENCY_INVALID = "Wybierz walutę z listy."
 
 
 class OpportunityForm(CrmForm):
@@ -85,7 +95,16 @@ class OpportunityForm(CrmForm):
     name = StringField("Nazwa szansy", [InputRequired(REQUIRED), Length(max=200, message="Najwyżej 200 znaków.")])
     account_id = IdSelect("Firma (kontrahent)", [DataRequired("Wskaż firmę, której dotyczy szansa.")])
     contact_id = IdSelect("Osoba kontaktowa")
-    value = AmountField("Wartość (zł netto)", [InputRequired("Podaj wartość szansy.")])
+    value = AmountField("Wartość netto", [InputRequired("Podaj wartość szansy.")])
+    # left out of a request, the currency stays as it was (PLN for a new opportunity); any other code is refused
+    currency = SelectField(
+        "Waluta",
+        [AnyOf([c.value for c in Currency], message=CURRENCY_INVALID)],
+        choices=enum_choices(Currency),
+        default=Currency.PLN.value,
+        validate_choice=False,
+        description="Kwoty w różnych walutach nie są przeliczane ani sumowane razem.",
+    )
     stage_id = IdSelect("Etap", [DataRequired("Wybierz etap.")])
     probability = PercentField(
         "Prawdopodobieństwo (%) – ręcznie",

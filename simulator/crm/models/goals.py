@@ -17,7 +17,7 @@ from simulator.crm.models.system import CrmUser
 class GoalMetric(LabelledEnum):
     """What a goal measures; every metric is computed from the instance's data."""
 
-    WON_VALUE = "wartosc_wygranych", "wartość wygranych szans (zł)"
+    WON_VALUE = "wartosc_wygranych", "wartość wygranych szans w PLN (zł)"
     WON_COUNT = "liczba_wygranych", "liczba wygranych szans"
     NEW_CUSTOMERS = "nowi_klienci", "liczba nowych klientów (pierwsza wygrana szansa firmy)"
     MEETINGS = "spotkania", "liczba odbytych spotkań"

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from simulator.crm.base import Base, Money, UTCDateTime, enum_column
-from simulator.crm.enums import ActivityType, LossReason, OpportunityStatus
+from simulator.crm.enums import ActivityType, Currency, LossReason, OpportunityStatus
 from simulator.crm.models.accounts import Account, Contact
 from simulator.crm.models.system import CrmUser
 
@@ -68,13 +68,15 @@ class Opportunity(Base):
         CheckConstraint("probability BETWEEN 0 AND 100", name="probability_range"),
         CheckConstraint("status <> 'przegrana' OR loss_reason IS NOT NULL", name="loss_reason_required"),
         CheckConstraint("value >= 0", name="value_not_negative"),
+        CheckConstraint(f"currency IN ({', '.join(repr(c.value) for c in Currency)})", name="currency_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
-    value: Mapped[Decimal] = mapped_column(Money)
+    value: Mapped[Decimal] = mapped_column(Money)  # in ``currency``: amounts are never converted
+    currency: Mapped[Currency] = mapped_column(enum_column(Currency), default=Currency.PLN)
     pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipeline.id"), index=True)
     stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id"), index=True)
     probability: Mapped[int] = mapped_column(Integer)

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from simulator.crm.enums import ActivityStatus, ActivityType, OpportunityStatus
 from simulator.crm.models import Activity, CrmUser, Opportunity, Pipeline, SalesGoal
 from simulator.crm.models.goals import GoalMetric
+from simulator.crm.services import currency
 from simulator.crm.services.common import CrmError, Ctx, apply_changes, record, snapshot
+from simulator.crm.services.currency import Total
 
 SMART = (
     ("specific", "Konkretny (Specific)", "nazwa mówi, czego dotyczy cel, a miara jest wskazana"),
@@ -34,6 +36,7 @@ class Progress:
     days_total: int
     days_passed: int
     expected_percent: int
+    note: str = ""  # the won opportunities in other currencies a value goal left out
 
     @property
     def on_track(self) -> bool:
@@ -44,11 +47,7 @@ def _period_filter(column, start: date, end: date):
     return column.between(start, end)
 
 
-def measure(
-    ctx: Ctx, metric: GoalMetric, owner_id: int, start: date, end: date, *, pipeline_id: int | None = None
-) -> Decimal:
-    """Return the value of a metric for an owner in a period, computed from the data."""
-    session = ctx.session
+def _won(owner_id: int, start: date, end: date, pipeline_id: int | None) -> list:
     won = [
         Opportunity.status == OpportunityStatus.WON,
         Opportunity.owner_id == owner_id,
@@ -56,8 +55,22 @@ def measure(
     ]
     if pipeline_id is not None:
         won.append(Opportunity.pipeline_id == pipeline_id)
+    return won
+
+
+def won_total(ctx: Ctx, owner_id: int, start: date, end: date, *, pipeline_id: int | None = None) -> Total:
+    """Return the PLN value of an owner's opportunities won in a period (others are left out, not converted)."""
+    return currency.total(ctx.session.scalars(select(Opportunity).where(*_won(owner_id, start, end, pipeline_id))))
+
+
+def measure(
+    ctx: Ctx, metric: GoalMetric, owner_id: int, start: date, end: date, *, pipeline_id: int | None = None
+) -> Decimal:
+    """Return the value of a metric for an owner in a period, computed from the data."""
+    session = ctx.session
+    won = _won(owner_id, start, end, pipeline_id)
     if metric == GoalMetric.WON_VALUE:
-        return sum(session.scalars(select(Opportunity.value).where(*won)), Decimal(0))
+        return won_total(ctx, owner_id, start, end, pipeline_id=pipeline_id).value
     if metric == GoalMetric.WON_COUNT:
         return Decimal(session.scalar(select(func.count()).select_from(Opportunity).where(*won)) or 0)
     if metric == GoalMetric.NEW_CUSTOMERS:
@@ -87,6 +100,9 @@ def measure(
 def progress(ctx: Ctx, goal: SalesGoal) -> Progress:
     """Return a goal's progress on the business date (achieved / target and where it should be by now)."""
     achieved = measure(ctx, goal.metric, goal.owner_id, goal.period_from, goal.period_to, pipeline_id=goal.pipeline_id)
+    note = ""
+    if goal.metric == GoalMetric.WON_VALUE:
+        note = won_total(ctx, goal.owner_id, goal.period_from, goal.period_to, pipeline_id=goal.pipeline_id).note
     total = (goal.period_to - goal.period_from).days + 1
     passed = min(max((ctx.business_date - goal.period_from).days + 1, 0), total)
     return Progress(
@@ -97,6 +113,7 @@ def progress(ctx: Ctx, goal: SalesGoal) -> Progress:
         days_total=total,
         days_passed=passed,
         expected_percent=round(passed * 100 / total),
+        note=note,
     )
 
 

@@ -36,6 +36,7 @@ from simulator.crm.services.offer_render import (
     render_text,
 )
 from simulator.crm.services.offer_render import money as money_text
+from simulator.crm.services.opportunities import money as opportunity_money
 from simulator.crm.services.permissions import HIDDEN_TEXT, require_whole, visible_fields
 
 
@@ -283,7 +284,14 @@ def offer_context(ctx: Ctx, offer: Offer, hidden: Collection[str] = ()) -> dict:
             },
         ),
         "osoba": Namespace("osoba", person),
-        "szansa": Namespace("szansa", {"nazwa": opportunity.name, "wartosc": money_text(opportunity.value)}),
+        "szansa": Namespace(
+            "szansa",
+            {
+                "nazwa": opportunity.name,
+                "wartosc": opportunity_money(opportunity.value, opportunity.currency),
+                "waluta": opportunity.currency.value,
+            },
+        ),
         "oferta": Namespace("oferta", {"numer": offer.number}),
         "pozycje": ItemTable(lines_of(offer), totals),
         "suma_netto": money_text(totals.net),

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from simulator.crm.enums import ActivityStatus, LossReason, OpportunityStatus
+from simulator.crm.enums import ActivityStatus, Currency, LossReason, OpportunityStatus
 from simulator.crm.models import Account, Activity, Contact, CrmUser, Opportunity, Stage, StageHistory
 from simulator.crm.services.common import CrmError, Ctx, apply_changes, record, snapshot
 from simulator.crm.services.schedule import apply_templates
@@ -26,9 +26,10 @@ OPEN, WON, LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStat
 LOSS_REASON_MISSING = "Podaj powód utraty – szansy nie można oznaczyć jako przegranej bez powodu."
 
 
-def money(value: Decimal) -> str:
-    """Format an amount the Polish way: 12 500,00 zł."""
-    return f"{value:,.2f} zł".replace(",", " ").replace(".", ",")
+def money(value: Decimal, currency: str | None = None) -> str:
+    """Format an amount the Polish way: 12 500,00 zł, or with its currency code: 12 500,00 EUR."""
+    unit = "zł" if currency in (None, Currency.PLN) else str(currency)
+    return f"{value:,.2f} {unit}".replace(",", " ").replace(".", ",")
 
 
 def _links(ctx: Ctx, account_id: int | None, contact_id: int | None, owner_id: int | None) -> None:
@@ -212,6 +213,7 @@ def create_opportunity(ctx: Ctx, values: dict) -> Opportunity:
         account_id=values["account_id"],
         contact_id=values.get("contact_id"),
         value=values["value"],
+        currency=values.get("currency", Currency.PLN),
         pipeline_id=stage.pipeline_id,
         stage=stage,
         probability=values["probability"] if manual else stage.probability,
@@ -241,7 +243,8 @@ def create_opportunity(ctx: Ctx, values: dict) -> Opportunity:
         entity_type="opportunity",
         entity_id=opportunity.id,
         account_id=opportunity.account_id,
-        summary=f"Utworzono szansę „{opportunity.name}” ({money(opportunity.value)}, etap „{stage.name}”)",
+        summary=f"Utworzono szansę „{opportunity.name}” "
+        f"({money(opportunity.value, opportunity.currency)}, etap „{stage.name}”)",
         after=snapshot(opportunity),
     )
     apply_templates(ctx, opportunity, stage)
@@ -254,6 +257,7 @@ def update_opportunity(ctx: Ctx, opportunity: Opportunity, values: dict, via: st
     old = snapshot(opportunity)
     old_stage = opportunity.stage.name
     plain = {k: values[k] for k in ("name", "account_id", "contact_id", "value", "expected_close", "owner_id")}
+    plain["currency"] = values.get("currency", opportunity.currency)
     apply_changes(opportunity, plain)
     status = OpportunityStatus(values["status"]) if values.get("status") else opportunity.status
     notices = _transition(

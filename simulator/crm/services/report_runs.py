@@ -16,11 +16,14 @@ from sqlalchemy import select
 from simulator.crm.enums import ActivityStatus, OpportunityStatus, Priority
 from simulator.crm.models import Activity, CrmUser, Opportunity, Pipeline
 from simulator.crm.models.reports import SavedReport
+from simulator.crm.services import currency
 from simulator.crm.services.common import CrmError, Ctx, record
+from simulator.crm.services.currency import Total
 from simulator.crm.services.report_sources import SOURCES
 from simulator.crm.services.reports import ReportResult, run, validate
 
 MONEY_FORMAT = '#,##0.00 "zł"'
+CURRENCY_FORMAT = '#,##0.00 "{}"'  # an amount in another currency keeps its code
 
 
 def execute(ctx: Ctx, definition: Any) -> tuple[dict[str, Any], ReportResult]:
@@ -90,7 +93,7 @@ def csv_bytes(result: ReportResult) -> bytes:
 
 
 def xlsx_bytes(result: ReportResult, title: str) -> bytes:
-    """Return the report as an XLSX workbook with typed cells (numbers, amounts in zł, dates)."""
+    """Return the report as an XLSX workbook with typed cells (numbers, amounts in zł or their currency, dates)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -102,9 +105,10 @@ def xlsx_bytes(result: ReportResult, title: str) -> bytes:
         cell.font = Font(bold=True)
     for row in result.rows:
         sheet.append(row)
-        for cell, column in zip(sheet[sheet.max_row], result.columns, strict=True):
+        for cell, column, value in zip(sheet[sheet.max_row], result.columns, row, strict=True):
             if column.kind == "money":
-                cell.number_format = MONEY_FORMAT
+                code = currency.currency_of(value)
+                cell.number_format = MONEY_FORMAT if code == currency.BASE else CURRENCY_FORMAT.format(code)
             elif isinstance(cell.value, date):
                 cell.number_format = "DD.MM.YYYY"
     for letter_index, column in enumerate(result.columns, start=1):
@@ -135,14 +139,21 @@ def log_export(ctx: Ctx, definition: dict[str, Any], fmt: str, content: bytes, *
 
 @dataclass
 class StageValue:
-    """Open opportunities of one stage: count, value and weighted value (value × probability)."""
+    """Open opportunities of one stage: their count, and the value and weighted value of those in PLN."""
 
     pipeline: str
     stage: str
     probability: int
     count: int
-    value: Decimal
-    weighted: Decimal
+    total: Total
+
+    @property
+    def value(self) -> Decimal:
+        return self.total.value
+
+    @property
+    def weighted(self) -> Decimal:
+        return self.total.weighted
 
 
 @dataclass
@@ -161,18 +172,14 @@ class Completion:
 
 
 def pipeline_by_stage(ctx: Ctx) -> list[StageValue]:
-    """Return every stage of every pipeline with its open opportunities' count, value and weighted value."""
+    """Return every stage of every pipeline with its open opportunities' count and PLN (weighted) value."""
     found = []
     opportunities = list(ctx.session.scalars(select(Opportunity).where(Opportunity.status == OpportunityStatus.OPEN)))
     for pipeline in ctx.session.scalars(select(Pipeline).order_by(Pipeline.name)):
         for stage in pipeline.stages:
             members = [o for o in opportunities if o.stage_id == stage.id]
-            value = sum((o.value for o in members), Decimal("0.00"))
-            weighted = sum(
-                ((o.value * o.probability / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for o in members),
-                Decimal("0.00"),
-            )
-            found.append(StageValue(pipeline.name, stage.name, stage.probability, len(members), value, weighted))
+            total = currency.total(members)
+            found.append(StageValue(pipeline.name, stage.name, stage.probability, len(members), total))
     return found
 
 
@@ -191,7 +198,8 @@ def task_completion(ctx: Ctx) -> tuple[list[Completion], list[Completion]]:
 
 
 def log_dashboard(ctx: Ctx, stages: list[StageValue]) -> None:
-    """Record that the dashboard was shown, with the pipeline totals it showed."""
+    """Record that the dashboard was shown, with the pipeline totals it showed (PLN; what was left out)."""
+    total = currency.combined(s.total for s in stages)
     record(
         ctx,
         "report.dashboard_viewed",
@@ -199,7 +207,8 @@ def log_dashboard(ctx: Ctx, stages: list[StageValue]) -> None:
         summary="Wyświetlono pulpit raportów (lejek i realizacja zadań)",
         details={
             "open_count": sum(s.count for s in stages),
-            "open_value": sum((s.value for s in stages), Decimal("0.00")),
-            "weighted_value": sum((s.weighted for s in stages), Decimal("0.00")),
+            "open_value": total.value,
+            "weighted_value": total.weighted,
+            **({"left_out_by_currency": dict(total.left_out)} if total.left_out else {}),
         },
     )

@@ -1,7 +1,8 @@
 """What a report can be built from: its sources (szanse, działania, firmy, osoby) and their fields.
 
 Each source loads its records as plain rows (field key → Python value: text, int, Decimal, date or
-None); enum values arrive as their Polish labels, so filters and groups read as the UI shows them.
+None); enum values arrive as their Polish labels, so filters and groups read as the UI shows them. An
+opportunity's amounts are ``Amount``s that know their currency (see ``services.currency``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel.dates import get_timezone
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from simulator.crm.enums import ActivityStatus
 from simulator.crm.models import Account, Activity, Contact, Opportunity
+from simulator.crm.services.currency import Amount, weighted
 
 WARSAW = get_timezone("Europe/Warsaw")
 NUMERIC = frozenset({"number", "money"})
@@ -61,7 +62,6 @@ def _opportunities(session: Session) -> list[dict[str, Any]]:
     )
     rows = []
     for o in session.scalars(query.order_by(Opportunity.id)):
-        weighted = (o.value * o.probability / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         rows.append(
             {
                 "name": o.name,
@@ -69,9 +69,10 @@ def _opportunities(session: Session) -> list[dict[str, Any]]:
                 "pipeline": o.pipeline.name,
                 "stage": o.stage.name,
                 "status": _label(o.status),
-                "value": o.value,
+                "value": Amount(o.value, o.currency),
+                "currency": o.currency.value,
                 "probability": o.probability,
-                "weighted": weighted,
+                "weighted": Amount(weighted(o), o.currency),
                 "owner": o.owner.full_name,
                 "expected_close": o.expected_close,
                 "closed_on": o.closed_on,
@@ -147,6 +148,7 @@ SOURCES: dict[str, Source] = {
                 Field("stage", "Etap", "text"),
                 Field("status", "Status", "text"),
                 Field("value", "Wartość", "money"),
+                Field("currency", "Waluta", "text"),
                 Field("probability", "Prawdopodobieństwo (%)", "number"),
                 Field("weighted", "Wartość ważona", "money"),
                 Field("owner", "Opiekun", "text"),

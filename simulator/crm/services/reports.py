@@ -8,11 +8,13 @@ A definition is plain JSON (saved as is)::
      "compare": {"field": "due_date", "preset": "quarter"},
      "pivot": {"rows": "owner", "columns": "priority", "fn": "count"}, "chart": "bar"}
 
-Filters combine with AND. ``compare`` and ``pivot`` are optional and exclusive of each other.
+Filters combine with AND. ``compare`` and ``pivot`` are optional and exclusive of each other. Aggregates of
+amounts count only amounts in PLN (nothing is converted); a result says which rows in other currencies it left out.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from simulator.crm.services.common import CrmError
+from simulator.crm.services.currency import BASE, currency_of, left_out_note
 from simulator.crm.services.report_sources import NUMERIC, ORDERED, SOURCES, Field, Source
 
 FUNCTIONS = {"count": "liczba", "sum": "suma", "avg": "średnia", "min": "minimum", "max": "maksimum"}
@@ -222,7 +225,7 @@ def aggregate(fn: str, key: str, rows: list[dict[str, Any]]) -> Any:
     """Compute one aggregate over rows (None when there is nothing to compute)."""
     if fn == "count":
         return len(rows)
-    values = [r[key] for r in rows if r.get(key) is not None]
+    values = [r[key] for r in rows if r.get(key) is not None and currency_of(r[key]) == BASE]
     if not values:
         return Decimal("0") if fn == "sum" else None
     if fn == "sum":
@@ -260,6 +263,22 @@ def run(definition: dict[str, Any], rows: list[dict[str, Any]], today: date) -> 
     """Compute a validated definition over a source's rows."""
     source = SOURCES[definition["source"]]
     rows = [r for r in rows if all(_matches(r, f) for f in definition["filters"])]
+    result = _run(source, definition, rows, today)
+    result.notes += _currency_notes(source, definition, rows)
+    return result
+
+
+def _currency_notes(source: Source, definition: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+    """Say which rows in other currencies the aggregates of amounts left out."""
+    aggregates = [*definition["aggregates"], *([definition["pivot"]] if definition["pivot"] else [])]
+    if not any(a["fn"] != "count" and source.field(a["field"]).kind == "money" for a in aggregates):
+        return []
+    left_out = Counter(str(r["currency"]) for r in rows if r.get("currency", BASE) != BASE)
+    note = left_out_note(left_out, "Sumy, średnie, minima i maksima kwot obejmują")
+    return [note] if note else []
+
+
+def _run(source: Source, definition: dict[str, Any], rows: list[dict[str, Any]], today: date) -> ReportResult:
     if definition["pivot"]:
         return _run_pivot(source, definition["pivot"], rows)
     if definition["compare"]:

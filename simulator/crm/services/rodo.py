@@ -234,7 +234,13 @@ def person_data(ctx: Ctx, contact: Contact) -> dict[str, Any]:
             for c in consents
         ],
         "szanse_sprzedazy": [
-            {"nazwa": o.name, "etap": o.stage.name, "status": o.status.label, "wartosc": str(o.value)}
+            {
+                "nazwa": o.name,
+                "etap": o.stage.name,
+                "status": o.status.label,
+                "wartosc": str(o.value),
+                "waluta": o.currency.value,
+            }
             for o in opportunities
         ],
         "dzialania": [

@@ -18,6 +18,7 @@ from simulator.crm.enums import (
     AcquisitionMethod,
     CompanySize,
     ContactChannel,
+    Currency,
     DataSource,
     OpportunityStatus,
     Voivodeship,
@@ -48,7 +49,7 @@ MAX_CONDITIONS = 6
 
 @dataclass
 class Facts:
-    """Values computed once per evaluation: opportunity sums per company, consented channels per person."""
+    """Values computed once per evaluation: PLN opportunity sums per company, consented channels per person."""
 
     open_value: dict[int, Decimal]
     won_value: dict[int, Decimal]
@@ -95,12 +96,12 @@ RULE_FIELDS: dict[str, RuleField] = {
         "preferowany kanał kontaktu", "choice", _own_attr("preferred_channel"), ContactChannel
     ),
     "open_value": RuleField(
-        "wartość otwartych szans firmy (zł)",
+        "wartość otwartych szans firmy w PLN (zł)",
         "amount",
         lambda f, a, c: f.open_value.get(a.id, Decimal(0)) if a else Decimal(0),
     ),
     "won_value": RuleField(
-        "wartość wygranych szans firmy (zł)",
+        "wartość wygranych szans firmy w PLN (zł)",
         "amount",
         lambda f, a, c: f.won_value.get(a.id, Decimal(0)) if a else Decimal(0),
     ),
@@ -166,8 +167,9 @@ def _facts(ctx: Ctx) -> Facts:
     session = ctx.session
     open_value: dict[int, Decimal] = defaultdict(Decimal)
     won_value: dict[int, Decimal] = defaultdict(Decimal)
+    pln = Opportunity.currency == Currency.PLN  # amounts in other currencies are not converted, so not added
     for account_id, status, value in session.execute(
-        select(Opportunity.account_id, Opportunity.status, Opportunity.value)
+        select(Opportunity.account_id, Opportunity.status, Opportunity.value).where(pln)
     ):
         if status == OpportunityStatus.OPEN:
             open_value[account_id] += value

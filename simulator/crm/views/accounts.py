@@ -7,11 +7,13 @@ from sqlalchemy import select
 
 from simulator.crm.enums import CompanySize, Voivodeship
 from simulator.crm.forms.accounts import AccountForm
-from simulator.crm.models import Account, ActionLogEntry, Activity, Opportunity
+from simulator.crm.models import Account, Activity, Opportunity
 from simulator.crm.services import accounts as svc
+from simulator.crm.services import timeline
 from simulator.crm.services.common import CrmError, record
 from simulator.crm.views import choices
 from simulator.crm.views.context import bp, ctx, get_or_404, refuse, where
+from simulator.crm.views.timeline import render_timeline
 
 
 def warn_duplicates(exc: svc.DuplicateWarning, form, *, entity_type: str, entity_id=None, account_id=None) -> None:
@@ -129,7 +131,9 @@ def account_edit(account_id: int):
 def account_timeline(account_id: int):
     """Show every logged event about a company, its people, opportunities and activities, newest first."""
     account = get_or_404(Account, account_id)
-    entries = g.db.scalars(
-        select(ActionLogEntry).where(ActionLogEntry.account_id == account.id).order_by(ActionLogEntry.seq.desc())
+    return render_timeline(
+        timeline.account_timeline(ctx(), account),
+        subject=account.name,
+        subject_url=url_for(".account_detail", account_id=account.id),
+        scope="Wszystkie zdarzenia dotyczące firmy, jej osób, szans i działań",
     )
-    return render_template("crm/accounts/timeline.html", account=account, entries=list(entries))

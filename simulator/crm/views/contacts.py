@@ -1,4 +1,4 @@
-"""Persons (osoby kontaktowe): list, create, detail (a logged read of personal data) and edit."""
+"""Persons (osoby kontaktowe): list, create, detail (a logged read of personal data), edit and the timeline."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from simulator.crm.forms.accounts import ContactForm
 from simulator.crm.models import Account, Activity, Contact, CrmUser, Opportunity
 from simulator.crm.models.roles import PROTECTED_FIELDS
 from simulator.crm.services import accounts as svc
-from simulator.crm.services import permissions
+from simulator.crm.services import permissions, timeline
 from simulator.crm.services.common import CrmError
 from simulator.crm.views import choices
 from simulator.crm.views.accounts import warn_duplicates
 from simulator.crm.views.context import bp, ctx, get_or_404, refuse, show_notices
+from simulator.crm.views.timeline import render_timeline
 
 
 @bp.get("/contacts/")
@@ -123,3 +124,25 @@ def contact_edit(contact_id: int):
         getattr(form, name).data = None
         getattr(form, name).render_kw = {"disabled": True, "placeholder": permissions.HIDDEN_TEXT}
     return response or render_template("crm/contacts/form.html", form=form, contact=contact, duplicates=duplicates)
+
+
+@bp.get("/contacts/<int:contact_id>/timeline")
+def contact_timeline(contact_id: int):
+    """Show every logged event about a person, newest first; the personal data it shows is a logged read."""
+    contact = get_or_404(Contact, contact_id)
+    me = permissions.acting_user(ctx())
+    events = timeline.contact_timeline(ctx(), contact, me)
+    allowed = permissions.visible_fields(me)
+    permissions.record_read(
+        ctx(), contact, "historia zdarzeń osoby", me, events.fields & allowed, hidden=events.fields - allowed
+    )
+    g.db.commit()
+    return render_timeline(
+        events,
+        subject=contact.full_name,
+        subject_url=url_for(".contact_detail", contact_id=contact.id),
+        scope="Wszystkie zdarzenia dotyczące osoby: jej dane i ich odczyty, zgody i żądania RODO, "
+        "działania, szanse i oferty",
+        notice="Wyświetlenie historii zapisano w dzienniku odczytów danych osobowych. "
+        "Wartości pól, których Twoja rola nie może widzieć, są ukryte.",
+    )

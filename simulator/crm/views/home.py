@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import g, render_template
 from sqlalchemy import func, select
 
 from simulator.crm.enums import ActivityStatus, OpportunityStatus
 from simulator.crm.models import Account, Activity, Contact, InstanceMeta, Opportunity, Product
+from simulator.crm.services import currency
 from simulator.crm.views.context import bp, ctx
 
 TO_DO = (ActivityStatus.NOT_STARTED, ActivityStatus.IN_PROGRESS)
@@ -29,11 +28,11 @@ def home():
         .order_by(Activity.due_date, Activity.due_time)
     )
     is_open = Opportunity.status == OpportunityStatus.OPEN
-    open_value = sum(g.db.scalars(select(Opportunity.value).where(is_open)), Decimal(0))
+    open_total = currency.total(g.db.scalars(select(Opportunity).where(is_open)))
     counts = {
         "Firmy": _count(Account),
         "Osoby": _count(Contact),
         "Produkty i usługi": _count(Product),
         "Otwarte szanse": _count(Opportunity, is_open),
     }
-    return render_template("crm/home.html", meta=meta, due=list(due), counts=counts, open_value=open_value)
+    return render_template("crm/home.html", meta=meta, due=list(due), counts=counts, open_total=open_total)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from simulator.crm.enums import LossReason, OpportunityStatus
+from simulator.crm.enums import Currency, LossReason, OpportunityStatus
 from simulator.crm.forms.fields import clean, options
 from simulator.crm.forms.sales import BulkForm, MoveForm, OpportunityForm
 from simulator.crm.models import Activity, Opportunity, Pipeline
+from simulator.crm.services import currency
 from simulator.crm.services import opportunities as svc
 from simulator.crm.services.common import CrmError
 from simulator.crm.views import choices
@@ -44,7 +43,7 @@ def _render_list(bulk: BulkForm, status_code: int = 200):
         if f[name] is not None:
             query = query.where(getattr(Opportunity, name) == f[name])
     rows = list(g.db.scalars(query))
-    total = sum((o.value for o in rows), Decimal(0))
+    total = currency.total(rows)
     return render_template(
         "crm/opportunities/list.html",
         opportunities=rows,
@@ -108,6 +107,7 @@ def _values(form: OpportunityForm) -> dict:
         "account_id": form.account_id.value(),
         "contact_id": form.contact_id.value(),
         "value": form.value.data,
+        "currency": Currency(form.currency.data),
         "stage_id": form.stage_id.value(),
         "probability": form.probability.data,
         "expected_close": form.expected_close.data,
@@ -227,8 +227,7 @@ def opportunity_board():
                 {
                     "stage": stage,
                     "cards": [(o, _move_form(o)) for o in cards],
-                    "total": sum((o.value for o in cards), Decimal(0)),
-                    "weighted": sum((o.value * o.probability / 100 for o in cards), Decimal(0)),
+                    "total": currency.total(cards),
                 }
             )
     return render_template("crm/opportunities/board.html", pipelines=pipelines, pipeline=pipeline, columns=columns)

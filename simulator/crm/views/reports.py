@@ -14,10 +14,11 @@ from werkzeug.datastructures import MultiDict
 
 from simulator.crm.forms.reports import AGGREGATE_ROWS, FILTER_ROWS, BuilderForm, SaveReportForm
 from simulator.crm.models.reports import SavedReport
+from simulator.crm.services import currency
 from simulator.crm.services import report_runs as svc
 from simulator.crm.services.charts import bar_chart, chart_svg, number
 from simulator.crm.services.common import CrmError, record
-from simulator.crm.services.offer_render import money
+from simulator.crm.services.opportunities import money
 from simulator.crm.services.reports import ChartData, ReportResult
 from simulator.crm.views.context import bp, ctx, get_or_404, where
 
@@ -25,13 +26,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def report_cell(value: Any, kind: str) -> str:
-    """Format a report value for the page: zł amounts, Polish decimals, dd.mm.yyyy dates, percentages."""
+    """Format a report value for the page: amounts in zł (or their currency), Polish decimals, dates, percentages."""
     if value is None or value == "":
         return "—"
     if isinstance(value, date):
         return f"{value:%d.%m.%Y}"
     if kind == "money" and isinstance(value, (int, Decimal)):
-        return money(Decimal(value))
+        return money(Decimal(value), currency.currency_of(value))
     if kind == "percent":
         return f"{number(value, 1)}%"
     if isinstance(value, Decimal):
@@ -228,7 +229,7 @@ def report_dashboard():
     g.db.commit()
     labels = [f"{s.stage}" for s in stages]
     pipeline_chart = bar_chart(
-        "Wartość otwartych szans według etapów",
+        "Wartość otwartych szans w PLN według etapów",
         ChartData(labels, [("Wartość", [s.value for s in stages]), ("Ważona", [s.weighted for s in stages])], "money"),
     )
     completion_chart = bar_chart(
@@ -240,11 +241,8 @@ def report_dashboard():
         stages=stages,
         by_owner=by_owner,
         by_priority=by_priority,
-        totals={
-            "count": sum(s.count for s in stages),
-            "value": sum((s.value for s in stages), Decimal("0.00")),
-            "weighted": sum((s.weighted for s in stages), Decimal("0.00")),
-        },
+        count=sum(s.count for s in stages),
+        total=currency.combined(s.total for s in stages),
         pipeline_chart=Markup(pipeline_chart),  # noqa: S704  (escaped by the chart code)
         completion_chart=Markup(completion_chart),  # noqa: S704
     )

@@ -1,0 +1,158 @@
+"""Timelines (historia zdarzeń): the action-log entries about a company or a person, newest first.
+
+Both timelines read the same log and build the same items; they differ only in which entries they select.
+A company's are the entries carrying its ``account_id``. A person's are selected by the records linked to
+them today (their own record, consents, RODO requests, activities, opportunities where they are the contact,
+offers addressed to them) and by their additions to and removals from static lists, so a person without a
+company (B2C) has a timeline too. A person's timeline hides the values of personal fields the viewer's role
+may not see, and says which ones it showed, for the log of reads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select
+
+from simulator.actionlog import canonical_json
+from simulator.crm import validators as v
+from simulator.crm.models import (
+    Account,
+    ActionLogEntry,
+    Activity,
+    Consent,
+    Contact,
+    CrmUser,
+    Offer,
+    Opportunity,
+    SubjectRequest,
+)
+from simulator.crm.models.roles import PROTECTED_FIELDS
+from simulator.crm.services.common import Ctx
+from simulator.crm.services.permissions import visible_fields
+
+HIDDEN = "[ukryte – brak uprawnień roli]"
+SEGMENT_MEMBERSHIP = ("segment.member_added", "segment.member_removed")
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One event as a timeline shows it; ``link`` names the record's page as (kind, id), if it has one."""
+
+    seq: int
+    occurred_at: datetime
+    actor_kind: str
+    actor_label: str
+    action: str
+    summary: str
+    link: tuple[str, int] | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The items of a timeline and the protected personal fields whose values appear in them (shown or hidden)."""
+
+    items: list[TimelineItem]
+    fields: set[str]
+
+
+def build_timeline(
+    ctx: Ctx, condition: ColumnElement[bool], personal: dict[str, set[str]] | None = None, hide: Iterable[str] = ()
+) -> Timeline:
+    """Return the log entries matching ``condition`` as items, newest first.
+
+    ``personal`` maps protected fields to the texts their values may take in a summary: the values of the
+    fields in ``hide`` are replaced, and every field whose value appears is reported in ``fields``.
+    """
+    entries = list(ctx.session.scalars(select(ActionLogEntry).where(condition).order_by(ActionLogEntry.seq.desc())))
+    people = _people_of_consents(ctx, [e.entity_id for e in entries if e.entity_type == "consent" and e.entity_id])
+    hidden, items, fields = set(hide), [], set()
+    for entry in entries:
+        summary = entry.summary
+        for name, texts in (personal or {}).items():
+            for text in sorted(texts, key=len, reverse=True):  # the longest form first: "+48 601…" before "601…"
+                if text in summary:
+                    fields.add(name)
+                    if name in hidden:
+                        summary = summary.replace(text, HIDDEN)
+        link = None
+        if entry.entity_type == "consent" and entry.entity_id in people:
+            link = ("consent", people[entry.entity_id])  # a consent has no page of its own: the person's RODO page
+        elif entry.entity_id is not None:
+            link = (entry.entity_type, entry.entity_id)
+        items.append(
+            TimelineItem(entry.seq, entry.occurred_at, entry.actor_kind, entry.actor_label, entry.action, summary, link)
+        )
+    return Timeline(items, fields)
+
+
+def _people_of_consents(ctx: Ctx, consent_ids: list[int]) -> dict[int, int]:
+    if not consent_ids:
+        return {}
+    rows = ctx.session.execute(select(Consent.id, Consent.contact_id).where(Consent.id.in_(set(consent_ids))))
+    return {row.id: row.contact_id for row in rows}
+
+
+def account_timeline(ctx: Ctx, account: Account) -> Timeline:
+    """Return every event about a company, its people, opportunities and activities, newest first."""
+    return build_timeline(ctx, ActionLogEntry.account_id == account.id)
+
+
+def contact_condition(contact_id: int) -> ColumnElement[bool]:
+    """Select the log entries about a person: their record and the records linked to them."""
+    linked = {
+        "consent": select(Consent.id).where(Consent.contact_id == contact_id),
+        "subject_request": select(SubjectRequest.id).where(SubjectRequest.contact_id == contact_id),
+        "activity": select(Activity.id).where(Activity.contact_id == contact_id),
+        "opportunity": select(Opportunity.id).where(Opportunity.contact_id == contact_id),
+        "offer": select(Offer.id).where(Offer.contact_id == contact_id),
+    }
+    member = canonical_json({"contact_id": contact_id})  # how a list membership change names the person
+    return or_(
+        and_(ActionLogEntry.entity_type == "contact", ActionLogEntry.entity_id == contact_id),
+        *(and_(ActionLogEntry.entity_type == kind, ActionLogEntry.entity_id.in_(ids)) for kind, ids in linked.items()),
+        and_(
+            ActionLogEntry.action.in_(SEGMENT_MEMBERSHIP),
+            or_(ActionLogEntry.after == member, ActionLogEntry.before == member),
+        ),
+    )
+
+
+def contact_timeline(ctx: Ctx, contact: Contact, viewer: CrmUser | None) -> Timeline:
+    """Return every event about a person, newest first, hiding the personal data the viewer may not see."""
+    hide = set(PROTECTED_FIELDS) - visible_fields(viewer)
+    return build_timeline(ctx, contact_condition(contact.id), _personal_values(ctx, contact), hide)
+
+
+def _personal_values(ctx: Ctx, contact: Contact) -> dict[str, set[str]]:
+    """Return the texts of every value a person's protected fields have had: now and in the logged changes."""
+    values: dict[str, set] = {name: set() for name in PROTECTED_FIELDS}
+    for name in PROTECTED_FIELDS:
+        values[name].add(getattr(contact, name))
+    logged = ctx.session.execute(
+        select(ActionLogEntry.before, ActionLogEntry.after).where(
+            ActionLogEntry.entity_type == "contact", ActionLogEntry.entity_id == contact.id
+        )
+    )
+    for before, after in logged:
+        for snapshot in (json.loads(before or "{}"), json.loads(after or "{}")):
+            for name in PROTECTED_FIELDS:
+                values[name].add(snapshot.get(name))
+    return {name: set(_texts(name, found)) for name, found in values.items()}
+
+
+def _texts(name: str, values: Iterable) -> Iterable[str]:
+    """Yield the forms in which a stored value of a protected field can appear in a summary."""
+    for value in values:
+        if not value:
+            continue
+        text = str(value)
+        yield text
+        if name == "birth_date":
+            born = value if isinstance(value, date) else date.fromisoformat(text)
+            yield f"{born:%d.%m.%Y}"
+        elif name == "phone":
+            yield v.format_phone(text)
