@@ -51,6 +51,7 @@ __all__ = [
     "set_deadline",
     "tasks",
     "timeline",
+    "upgrade_instances",
     "verify_log",
 ]
 
@@ -111,6 +112,18 @@ def set_deadline(instance_id: str, deadline: datetime, *, root: Root = None) -> 
     """Tell the instance when the candidate's time ends (UTC; naive means UTC): after it every write is refused
     and the instance freezes itself, whether or not the platform has finished the attempt yet."""
     _store(root).set_deadline(instance_id, deadline)
+
+
+def upgrade_instances(*, root: Root = None) -> dict[str, list[str]]:
+    """Bring every instance made under an earlier CRM schema up to date (at deployment; each is otherwise
+    brought up when first opened); return the changes per instance that needed any."""
+    store = _store(root)
+    done = {}
+    for record in store.records():
+        changes = store.ensure_current(record.id)
+        if changes:
+            done[record.id] = changes
+    return done
 
 
 def reset(instance_id: str, *, actor: str, reason: str, root: Root = None) -> None:

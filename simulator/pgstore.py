@@ -62,8 +62,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateColumn, CreateTable
 
-from simulator import actionlog, registry, tasks
+from simulator import actionlog, registry, tasks, upgrade
 from simulator.crm.base import Base
 from simulator.errors import SimulatorError, UnknownInstance
 from simulator.registry import FIELDS, INSTANCE_COLUMNS, InstanceRecord, insert_params, new_tokens, token_digest
@@ -165,6 +166,20 @@ def instance_schema(instance_id: str) -> str:
     if not INSTANCE_ID.fullmatch(instance_id or ""):
         raise UnknownInstance(instance_id)
     return f"{INSTANCE_PREFIX}{instance_id}"
+
+
+_VIEW_SOURCES = text(
+    "SELECT DISTINCT table_schema FROM information_schema.view_table_usage WHERE view_schema = :schema"
+)
+_COLUMNS = text("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = :schema")
+
+
+def _columns_of(conn: Connection, schema: str) -> dict[str, set[str]]:
+    """Return every table (or view) of a schema with its column names."""
+    found: dict[str, set[str]] = {}
+    for table, column in conn.execute(_COLUMNS, {"schema": schema}):
+        found.setdefault(table, set()).add(column)
+    return found
 
 
 def _quoted(schema: str, table: str) -> str:
@@ -482,9 +497,73 @@ class PostgresStore(Store):
         with self.engine.connect() as conn:
             return conn.execute(_SCHEMA_EXISTS, {"schema": schema}).first() is not None
 
+    def ensure_current(self, instance_id: str) -> list[str]:
+        """Bring an instance made under an earlier CRM schema up to date (see ``simulator.upgrade``), the first
+        time this process opens it: its rows move to the current shared tables and its views are made again on
+        them; its template gains the missing tables and columns. Return the changes (none when it was current)."""
+        key = f"{self.url}#{self.namespace}"
+        if not upgrade.first_time(key, instance_id):
+            return []
+        try:
+            return self._upgrade(instance_id)
+        except BaseException:
+            upgrade.forget(key, instance_id)
+            raise
+
+    def _upgrade(self, instance_id: str) -> list[str]:
+        schema, current = instance_schema(instance_id), data_schema()
+        with self.engine.connect() as conn:
+            sources = conn.execute(_VIEW_SOURCES, {"schema": schema}).scalars().all()
+        if sources in ([], [current]):
+            return []
+        [old] = sources
+        template = self.get_record(instance_id).template
+        with self.engine.begin() as conn:
+            conn.execute(_LOCK, {"key": schema})
+            old_columns = _columns_of(conn, old)
+            for columns in old_columns.values():
+                columns.discard("instance_id")
+            tables, added = upgrade.missing(old_columns)
+            for table in Base.metadata.sorted_tables:  # parents first
+                kept = [c.name for c in table.columns if c.name in old_columns.get(table.name, ())]
+                if kept:
+                    names = ", ".join(f'"{n}"' for n in kept)
+                    conn.exec_driver_sql(
+                        f"INSERT INTO {_quoted(current, table.name)} (instance_id, {names}) "  # noqa: S608  (our names)
+                        f"SELECT instance_id, {names} FROM {_quoted(old, table.name)} WHERE instance_id = %(id)s",
+                        {"id": instance_id},
+                    )
+            for table in reversed(Base.metadata.sorted_tables):
+                if table.name in old_columns:
+                    conn.exec_driver_sql(
+                        f"DELETE FROM {_quoted(old, table.name)} WHERE instance_id = %(id)s",  # noqa: S608
+                        {"id": instance_id},
+                    )
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.exec_driver_sql(_views_sql(schema, instance_id))
+            changes = [f"dane przeniesione do {current}", *upgrade.describe(tables, added)]
+            actionlog.append_raw(conn, now=datetime.now(UTC), **upgrade.entry(changes))
+            self._upgrade_template(conn, template)
+        return changes
+
+    @staticmethod
+    def _upgrade_template(conn: Connection, template: str) -> None:
+        """Give an older template the current tables and columns (a reset copies every current column from it)."""
+        have = _columns_of(conn, template)
+        if not have:
+            return
+        tables, added = upgrade.missing(have)
+        conn.execute(_TEMPLATE_PATH, {"schema": template})
+        for table in tables:
+            conn.execute(CreateTable(table))
+        for table, column in added:
+            spec = CreateColumn(column).compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {_quoted(template, table.name)} ADD COLUMN {spec}")
+
     @contextmanager
     def connect(self, instance_id: str, *, write: bool = False) -> Iterator[Connection]:
         self.get_record(instance_id)
+        self.ensure_current(instance_id)
         schema = instance_schema(instance_id)
         with self.engine.connect() as conn:
             if not write:
@@ -495,6 +574,7 @@ class PostgresStore(Store):
                 conn.commit()
 
     def open_session(self, instance_id: str) -> Session:
+        self.ensure_current(instance_id)
         schema = instance_schema(instance_id)
         return InstanceSession(bind=self.engine, expire_on_commit=False, autoflush=True, info={"schema": schema})
 

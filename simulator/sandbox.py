@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateTable
 
-from simulator import actionlog, registry, tasks
+from simulator import actionlog, registry, tasks, upgrade
 from simulator.crm import models  # noqa: F401  (every table registered on the metadata)
 from simulator.crm.base import Base
 from simulator.errors import SimulatorError, UnknownInstance
@@ -348,9 +348,38 @@ class FileStore(Store):
     def exists(self, instance_id: str) -> bool:
         return instance_path(self.root, instance_id).exists()
 
+    def ensure_current(self, instance_id: str) -> list[str]:
+        """Bring an instance made under an earlier CRM schema up to date (see ``simulator.upgrade``), the first
+        time this process opens it; return the changes made (none when it was current)."""
+        if not upgrade.first_time(str(self.root), instance_id):
+            return []
+        try:
+            return self._upgrade(instance_id)
+        except BaseException:
+            upgrade.forget(str(self.root), instance_id)
+            raise
+
+    def _upgrade(self, instance_id: str) -> list[str]:
+        path = instance_path(self.root, instance_id)
+        with file_connection(path, "PRAGMA busy_timeout=10000", begin="BEGIN") as conn:
+            if not any(upgrade.missing(upgrade.sqlite_columns(conn))):
+                return []
+        with file_connection(path, "PRAGMA busy_timeout=10000") as conn:
+            changes = upgrade.upgrade_sqlite(conn)
+            if changes:
+                actionlog.append_raw(conn, now=datetime.now(UTC), **upgrade.entry(changes))
+            conn.commit()
+        template = self.root / "templates" / self.get_record(instance_id).template
+        if template.exists():  # a reset copies from it: it gets the same tables and columns
+            with file_connection(template, "PRAGMA busy_timeout=10000") as conn:
+                upgrade.upgrade_sqlite(conn)
+                conn.commit()
+        return changes
+
     @contextmanager
     def connect(self, instance_id: str, *, write: bool = False) -> Iterator[Connection]:
         self.get_record(instance_id)
+        self.ensure_current(instance_id)
         setup = ("PRAGMA busy_timeout=10000",) if write else ("PRAGMA busy_timeout=10000", "PRAGMA query_only=ON")
         path = instance_path(self.root, instance_id)
         with file_connection(path, *setup, begin="BEGIN IMMEDIATE" if write else "BEGIN") as conn:
@@ -361,4 +390,5 @@ class FileStore(Store):
     def open_session(self, instance_id: str) -> Session:
         from simulator.crm.db import open_session
 
+        self.ensure_current(instance_id)
         return open_session(instance_path(self.root, instance_id))

@@ -105,6 +105,10 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def ensure_current(self, instance_id: str) -> list[str]:
+        """Bring an instance made under an earlier CRM schema up to date, once per process (``simulator.upgrade``)."""
+
+    @abstractmethod
     def open_session(self, instance_id: str) -> Session:
         """Open the ORM session of one request on an instance (every transaction takes its write lock)."""
 

@@ -458,3 +458,8 @@ def test_the_operator_resets_an_instance_with_a_reason_and_a_confirmation(csrf_a
     assert browser.post(f"/practical/{attempt.id}/finish").status_code == 302
     late = operator.post(url, data={"reason": "jeszcze raz", "confirm": "y"}, follow_redirects=True)
     assert "tylko przed zakończeniem części praktycznej" in late.get_data(as_text=True)
+
+
+def test_upgrading_instances_at_deployment_reports_none_when_all_are_current(csrf_app, provisioned):
+    result = csrf_app.test_cli_runner().invoke(args=["practical", "upgrade-instances"])
+    assert result.exit_code == 0 and "Uzupełniono instancji: 0." in result.output

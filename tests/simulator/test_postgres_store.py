@@ -202,3 +202,67 @@ def test_instance_ids_that_are_not_ours_never_reach_sql(sandbox_root):
             api.freeze(forged, root=sandbox_root)
     with pytest.raises(SimulatorError):
         PostgresStore(sandbox_root.url, "zła przestrzeń; DROP")
+
+
+def test_an_instance_of_an_earlier_schema_moves_to_the_current_tables_when_first_opened(
+    sim_app, provision, sandbox_root
+):
+    """An instance made by an earlier release (its rows in that release's shared tables, lacking a table and a
+    column of today's CRM) opens: its rows move to the current tables, its views are made again, nothing of its
+    data or log changes, and the upgrade is logged."""
+    from simulator import upgrade
+    from simulator.crm.base import Base
+
+    store, old, current = sandbox_root, "simdata_earlierrelease0", pgstore.data_schema()
+    info = provision("A", 1)
+    crm = Crm(sim_app.test_client(), info, store)
+    assert (
+        crm.post(
+            "accounts/new", {"name": "Sprzed aktualizacji sp. z o.o.", "data_source": "targi", "owner_id": "1"}
+        ).status_code
+        == 302
+    )
+    accounts, log = crm.sql("SELECT * FROM account ORDER BY id"), api.timeline(info.instance_id, root=store)
+    schema = pgstore.instance_schema(info.instance_id)
+    try:
+        with store.engine.begin() as conn:  # the earlier release's layout, with this instance in it
+            conn.exec_driver_sql(pgstore.data_ddl().replace(current, old))
+            conn.exec_driver_sql(f'ALTER TABLE "{old}".opportunity DROP COLUMN expected_close')
+            conn.exec_driver_sql(f'DROP TABLE "{old}".task_answer')
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            for table in Base.metadata.sorted_tables:
+                if table.name == "task_answer":
+                    continue
+                names = ", ".join(
+                    f'"{c.name}"' for c in table.columns if c.name != "expected_close" or table.name != "opportunity"
+                )
+                conn.exec_driver_sql(
+                    f'INSERT INTO "{old}"."{table.name}" (instance_id, {names}) SELECT instance_id, {names} '
+                    f'FROM "{current}"."{table.name}" WHERE instance_id = \'{info.instance_id}\''
+                )
+                conn.exec_driver_sql(
+                    f'CREATE VIEW "{schema}"."{table.name}" AS SELECT {names} FROM "{old}"."{table.name}" '
+                    f"WHERE instance_id = '{info.instance_id}' WITH CHECK OPTION"
+                )
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.exec_driver_sql(
+                    f'DELETE FROM "{current}"."{table.name}" WHERE instance_id = \'{info.instance_id}\''
+                )
+        upgrade.forget(f"{store.url}#{store.namespace}", info.instance_id)  # as a process that never opened it
+
+        assert crm.get("opportunities/").status_code == 200
+        assert crm.sql("SELECT * FROM account ORDER BY id") == accounts
+        assert crm.one("SELECT count(*) FROM opportunity WHERE expected_close IS NULL") >= 1
+        after = api.timeline(info.instance_id, root=store)
+        assert after[: len(log)] == log and after[len(log)]["action"] == "instance.upgraded"
+        changes = after[len(log)]["details"]["changes"]
+        assert "nowa tabela task_answer" in changes and "nowa kolumna opportunity.expected_close" in changes
+        assert api.verify_log(info.instance_id, root=store) == (True, None)
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql(f'SELECT count(*) FROM "{old}".account').scalar() == 0
+        api.reset(info.instance_id, actor="operator", reason="po aktualizacji", root=store)
+        assert crm.get("accounts/").status_code == 200
+    finally:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{old}" CASCADE')

@@ -218,3 +218,34 @@ def test_root_defaults_to_the_sim_app_config(sim_app, sandbox_root):
     with sim_app.app_context():
         info = api.provision("practice", "k", 1)
     assert store_for(sandbox_root).get_record(info.instance_id).candidate_key == "k"
+
+
+@pytest.mark.sqlite_only
+def test_an_instance_file_of_an_earlier_schema_is_brought_up_to_date_when_first_opened(crm):
+    """A file made by an earlier release lacks a table and a column of today's CRM: the first open adds them
+    (and to its template, so a reset still works); its data and log stay as they were; the change is logged."""
+    import sqlite3
+
+    from simulator import upgrade
+
+    accounts, log = crm.sql("SELECT * FROM account ORDER BY id"), crm.log()
+    record = store_for(crm.root).get_record(crm.info.instance_id)
+    for path in (sandbox.instance_path(crm.root, record.id), crm.root / "templates" / record.template):
+        with sqlite3.connect(path) as db:  # as the earlier release made them
+            db.execute("ALTER TABLE opportunity DROP COLUMN expected_close")
+            db.execute("DROP TABLE task_answer")
+    upgrade.forget(str(crm.root), record.id)  # as a process that never opened it
+
+    assert crm.get("opportunities/").status_code == 200
+    assert crm.sql("SELECT * FROM account ORDER BY id") == accounts
+    after = crm.log()
+    assert after[: len(log)] == log and after[len(log)]["action"] == "instance.upgraded"
+    assert set(after[len(log)]["details"]["changes"]) == {
+        "nowa tabela task_answer",
+        "nowa kolumna opportunity.expected_close",
+    }
+    assert api.verify_log(record.id, root=crm.root) == (True, None)
+    assert crm.post("zadania", {"task": "odczyt-wartosci", "negocjacje": "1"}).status_code in (302, 400)
+    api.reset(record.id, actor="operator", reason="po aktualizacji", root=crm.root)  # the template was brought up too
+    assert crm.get("opportunities/").status_code == 200
+    assert len([e for e in crm.log() if e["action"] == "instance.upgraded"]) == 1
