@@ -82,7 +82,7 @@ class Offer(Base):
     rendered_body: Mapped[str] = mapped_column(Text, default="")
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
     # the person's protected fields (JSON list) whose values the sent text and PDF contain
-    rendered_personal: Mapped[str] = mapped_column(Text, default="[]")
+    rendered_personal: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simulator.crm.base import Base
@@ -28,7 +28,7 @@ class CrmRole(Base):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     visible_fields: Mapped[str] = mapped_column(Text, default="[]")
-    manage_users: Mapped[bool] = mapped_column(Boolean, default=False)
+    manage_users: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def fields(self) -> set[str]:

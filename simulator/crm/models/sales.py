@@ -76,7 +76,7 @@ class Opportunity(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     value: Mapped[Decimal] = mapped_column(Money)  # in ``currency``: amounts are never converted
-    currency: Mapped[Currency] = mapped_column(enum_column(Currency), default=Currency.PLN)
+    currency: Mapped[Currency] = mapped_column(enum_column(Currency), default=Currency.PLN, server_default="PLN")
     pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipeline.id"), index=True)
     stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id"), index=True)
     probability: Mapped[int] = mapped_column(Integer)
