@@ -45,6 +45,11 @@ def test_list_shows_completion(crm):
 def test_inverted_date_range_is_explained(crm):
     page = text_of(crm.get("activities/?date_from=2026-03-20&date_to=2026-03-01"))
     assert "Data „do” nie może być wcześniejsza niż data „od”" in page
+    refused = crm.log("validation_error")[-1]  # the refused filter is in the log with what was typed
+    assert (
+        refused["details"]["form"] == "filtr listy działań"
+        and refused["details"]["submitted"]["date_from"] == "2026-03-20"
+    )
 
 
 def test_create_with_priority_and_progress(crm):

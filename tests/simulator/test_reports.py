@@ -253,3 +253,10 @@ def test_aggregates_of_amounts_count_only_pln_and_say_what_they_left_out(crm):
     book = openpyxl.load_workbook(io.BytesIO(crm.get("reports/export.xlsx", query_string=listing).data))
     cell = book.active["B2"]
     assert cell.value == 12000 and '"EUR"' in cell.number_format
+
+
+def test_an_adhoc_export_of_a_broken_definition_is_refused_and_logged(crm):
+    response = crm.get("reports/export.csv?source=nieznane_zrodlo", follow_redirects=True)
+    assert response.status_code == 200 and "text/csv" not in response.content_type
+    refused = crm.log("validation_error")[-1]
+    assert refused["entity_type"] == "report" and refused["summary"].startswith("Błąd definicji raportu")

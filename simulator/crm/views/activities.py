@@ -11,9 +11,9 @@ from simulator.crm.forms.fields import options
 from simulator.crm.forms.sales import ActionForm
 from simulator.crm.models import Activity, Opportunity
 from simulator.crm.services import activities as svc
-from simulator.crm.services.common import CrmError
+from simulator.crm.services.common import CrmError, record
 from simulator.crm.views import choices
-from simulator.crm.views.context import bp, ctx, get_or_404, refuse, show_notices
+from simulator.crm.views.context import bp, ctx, get_or_404, refuse, show_notices, where
 
 
 @bp.get("/activities/")
@@ -22,7 +22,22 @@ def activity_list():
     filters = ActivityFilterForm(formdata=MultiDict(request.args) if request.args else None)
     filters.owner_id.choices = options([("", "— wszyscy —")]) + choices.users()
     rows: list[Activity] = []
-    if not request.args or filters.validate():
+    if request.args and not filters.validate():
+        record(
+            ctx(),
+            "validation_error",
+            entity_type="activity",
+            summary="Błąd walidacji (filtr listy działań): "
+            + "; ".join(m for ms in filters.errors.values() for m in ms),
+            details={
+                "form": "filtr listy działań",
+                "errors": filters.errors,
+                "submitted": dict(request.args),
+                **where(),
+            },
+        )
+        g.db.commit()
+    else:
         rows = svc.list_activities(
             ctx(),
             date_from=filters.date_from.data,

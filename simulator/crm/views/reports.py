@@ -95,13 +95,7 @@ def report_builder():
         except CrmError as exc:
             error = exc.message
         if error:
-            record(
-                ctx(),
-                "validation_error",
-                entity_type="report",
-                summary=f"Błąd definicji raportu: {error}",
-                details={"form": "kreator raportów", "errors": {"definition": [error]}, **where()},
-            )
+            _log_definition_error(error)
         else:
             svc.log_run(ctx(), definition, result)
             chart = _chart(definition, result, "Raport")
@@ -198,11 +192,25 @@ def report_export_xlsx(report_id: int):
     return _export(definition, result, "xlsx", report.name, report)
 
 
+def _log_definition_error(error: str) -> None:
+    """Record a report definition the builder or an export refused (the caller commits)."""
+    record(
+        ctx(),
+        "validation_error",
+        entity_type="report",
+        summary=f"Błąd definicji raportu: {error}",
+        details={"form": "kreator raportów", "errors": {"definition": [error]}, **where()},
+    )
+
+
 def _export_adhoc(fmt: str) -> Response:
     form = _builder_form()
     try:
         definition, result = svc.execute(ctx(), form.definition())
     except CrmError as exc:
+        g.db.rollback()
+        _log_definition_error(exc.message)
+        g.db.commit()
         flash(exc.message, "danger")
         return redirect(url_for(".report_builder", **request.args))
     return _export(definition, result, fmt, "Raport", None)
