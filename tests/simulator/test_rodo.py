@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from simulator import api
 from simulator.crm.services.rodo_deadlines import add_months, request_deadline
 from tests.simulator.conftest import text_of
 
@@ -186,3 +187,23 @@ def test_the_last_user_administrator_cannot_lose_the_permission(crm):
     assert "jedynym użytkownikiem" in text_of(response)
     assert crm.one("SELECT role_id FROM crm_user WHERE key = 'ja'") == 1
     assert "jedynym użytkownikiem" in crm.log("validation_error")[-1]["summary"]
+
+
+def test_after_erasure_the_crm_timelines_no_longer_show_the_person(crm):
+    """The log keeps what happened (it is the exam's evidence), but the company's and the person's timelines
+    show "[dane zanonimizowane]" where the former name or personal data stood, for every role."""
+    contact_id = crm.one("SELECT contact_id FROM opportunity WHERE status = 'wygrana'")
+    first, last, account_id = crm.sql(
+        "SELECT first_name, last_name, account_id FROM contact WHERE id = :id", {"id": contact_id}
+    )[0]
+    crm.get(f"contacts/{contact_id}")  # a read naming the person
+    crm.post("rodo/requests/new", {"contact_id": str(contact_id), "kind": "usuniecie"})
+    assert f"{first} {last}" in text_of(crm.get(f"accounts/{account_id}/timeline"))
+    request_id = crm.one("SELECT max(id) FROM subject_request")
+    crm.post(f"rodo/requests/{request_id}/complete", {"resolution": "Dane zanonimizowano."})
+    for page in (f"accounts/{account_id}/timeline", f"contacts/{contact_id}/timeline"):
+        shown = text_of(crm.get(page))
+        assert f"{first} {last}" not in shown and "[dane zanonimizowane]" in shown, page
+        assert f"Zanonimizowano dane osoby nr {contact_id}" in shown
+    assert any(f"{first} {last}" in e["summary"] for e in crm.log())  # the evidence itself is unchanged
+    assert api.verify_log(crm.info.instance_id, root=crm.root) == (True, None)

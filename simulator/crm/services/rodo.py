@@ -155,7 +155,13 @@ def anonymise(ctx: Ctx, contact: Contact) -> list[str]:
         account_id=contact.account_id,
         summary=f"Zanonimizowano dane osoby nr {contact.id} (usunięcie danych na żądanie); "
         f"zachowano rekordów: {len(retained)}",
-        before={"fields_removed": before["fields"]},
+        # the former name (as every earlier summary already holds it) lets the CRM's timelines hide it; the
+        # removed values themselves are not repeated here
+        before={
+            "first_name": before["first_name"],
+            "last_name": before["last_name"],
+            "fields_removed": before["fields"],
+        },
         after={"first_name": contact.first_name, "last_name": contact.last_name},
         details={"retained": retained},
     )

@@ -6,6 +6,10 @@ them today (their own record, consents, RODO requests, activities, opportunities
 offers addressed to them) and by their additions to and removals from static lists, so a person without a
 company (B2C) has a timeline too. A person's timeline hides the values of personal fields the viewer's role
 may not see, and says which ones it showed, for the log of reads.
+
+The log itself is never rewritten (it is the exam's evidence, hash-chained), but after a person's data is
+erased (anonymised on request) the CRM's timelines no longer show it: their former name and personal values
+read "[dane zanonimizowane]" in every summary, whatever the viewer's role.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from simulator.crm.services.common import Ctx
 from simulator.crm.services.permissions import visible_fields
 
 HIDDEN = "[ukryte – brak uprawnień roli]"
+ERASED = "[dane zanonimizowane]"
 SEGMENT_MEMBERSHIP = ("segment.member_added", "segment.member_removed")
 
 
@@ -60,18 +65,26 @@ class Timeline:
 
 
 def build_timeline(
-    ctx: Ctx, condition: ColumnElement[bool], personal: dict[str, set[str]] | None = None, hide: Iterable[str] = ()
+    ctx: Ctx,
+    condition: ColumnElement[bool],
+    personal: dict[str, set[str]] | None = None,
+    hide: Iterable[str] = (),
+    erased: Iterable[str] = (),
 ) -> Timeline:
     """Return the log entries matching ``condition`` as items, newest first.
 
     ``personal`` maps protected fields to the texts their values may take in a summary: the values of the
-    fields in ``hide`` are replaced, and every field whose value appears is reported in ``fields``.
+    fields in ``hide`` are replaced, and every field whose value appears is reported in ``fields``. The texts
+    in ``erased`` (the former data of anonymised people) are replaced first, for everyone.
     """
     entries = list(ctx.session.scalars(select(ActionLogEntry).where(condition).order_by(ActionLogEntry.seq.desc())))
     people = _people_of_consents(ctx, [e.entity_id for e in entries if e.entity_type == "consent" and e.entity_id])
     hidden, items, fields = set(hide), [], set()
+    gone = sorted({t for t in erased if t}, key=len, reverse=True)
     for entry in entries:
         summary = entry.summary
+        for text in gone:
+            summary = summary.replace(text, ERASED)
         for name, texts in (personal or {}).items():
             for text in sorted(texts, key=len, reverse=True):  # the longest form first: "+48 601…" before "601…"
                 if text in summary:
@@ -98,7 +111,47 @@ def _people_of_consents(ctx: Ctx, consent_ids: list[int]) -> dict[int, int]:
 
 def account_timeline(ctx: Ctx, account: Account) -> Timeline:
     """Return every event about a company, its people, opportunities and activities, newest first."""
-    return build_timeline(ctx, ActionLogEntry.account_id == account.id)
+    people = ctx.session.scalars(select(Contact).where(Contact.account_id == account.id))
+    return build_timeline(ctx, ActionLogEntry.account_id == account.id, erased=_erased(ctx, list(people)))
+
+
+def _erased(ctx: Ctx, people: list[Contact]) -> set[str]:
+    """Return every text by which the anonymised ones among ``people`` could still be read in a summary: their
+    former full names and personal values, from their logged changes."""
+    ids = [p.id for p in people]
+    if not ids:
+        return set()
+    anonymised = set(
+        ctx.session.scalars(
+            select(ActionLogEntry.entity_id).where(
+                ActionLogEntry.action == "contact.anonymised",
+                ActionLogEntry.entity_type == "contact",
+                ActionLogEntry.entity_id.in_(ids),
+            )
+        )
+    )
+    texts: set[str] = set()
+    for person in people:
+        if person.id not in anonymised:
+            continue
+        for snapshot in _snapshots(ctx, person.id):
+            if snapshot.get("first_name") and snapshot.get("last_name"):
+                texts.add(f"{snapshot['first_name']} {snapshot['last_name']}")
+        texts |= {text for found in _personal_values(ctx, person).values() for text in found}
+        texts.discard(person.full_name)  # the anonymised name itself ("Osoba zanonimizowana nr 7") stays
+    return texts
+
+
+def _snapshots(ctx: Ctx, contact_id: int) -> Iterable[dict]:
+    """Yield the before and after of every logged change of a person's record."""
+    logged = ctx.session.execute(
+        select(ActionLogEntry.before, ActionLogEntry.after).where(
+            ActionLogEntry.entity_type == "contact", ActionLogEntry.entity_id == contact_id
+        )
+    )
+    for before, after in logged:
+        yield json.loads(before or "{}")
+        yield json.loads(after or "{}")
 
 
 def contact_condition(contact_id: int) -> ColumnElement[bool]:
@@ -124,7 +177,9 @@ def contact_condition(contact_id: int) -> ColumnElement[bool]:
 def contact_timeline(ctx: Ctx, contact: Contact, viewer: CrmUser | None) -> Timeline:
     """Return every event about a person, newest first, hiding the personal data the viewer may not see."""
     hide = set(PROTECTED_FIELDS) - visible_fields(viewer)
-    return build_timeline(ctx, contact_condition(contact.id), _personal_values(ctx, contact), hide)
+    return build_timeline(
+        ctx, contact_condition(contact.id), _personal_values(ctx, contact), hide, erased=_erased(ctx, [contact])
+    )
 
 
 def _personal_values(ctx: Ctx, contact: Contact) -> dict[str, set[str]]:
@@ -132,15 +187,9 @@ def _personal_values(ctx: Ctx, contact: Contact) -> dict[str, set[str]]:
     values: dict[str, set] = {name: set() for name in PROTECTED_FIELDS}
     for name in PROTECTED_FIELDS:
         values[name].add(getattr(contact, name))
-    logged = ctx.session.execute(
-        select(ActionLogEntry.before, ActionLogEntry.after).where(
-            ActionLogEntry.entity_type == "contact", ActionLogEntry.entity_id == contact.id
-        )
-    )
-    for before, after in logged:
-        for snapshot in (json.loads(before or "{}"), json.loads(after or "{}")):
-            for name in PROTECTED_FIELDS:
-                values[name].add(snapshot.get(name))
+    for snapshot in _snapshots(ctx, contact.id):
+        for name in PROTECTED_FIELDS:
+            values[name].add(snapshot.get(name))
     return {name: set(_texts(name, found)) for name, found in values.items()}
 
 
