@@ -9,10 +9,12 @@ from simulator.crm.enums import (
     CompanySize,
     ContactChannel,
     Currency,
+    CustomerType,
     DataSource,
     LossReason,
     OpportunityStatus,
     Priority,
+    SaleForm,
     VatRate,
     Voivodeship,
 )
@@ -111,7 +113,15 @@ STAGE = _record(
 
 PIPELINE = _record(
     ["key", "name", "stages"],
-    {"key": KEY, "name": TEXT, "description": ANY_TEXT, "stages": {"type": "array", "items": STAGE, "minItems": 1}},
+    {
+        "key": KEY,
+        "name": TEXT,
+        "description": ANY_TEXT,
+        "customer_type": _enum(CustomerType),
+        "sale_form": _enum(SaleForm),
+        "product_line": ANY_TEXT,
+        "stages": {"type": "array", "items": STAGE, "minItems": 1},
+    },
 )
 
 OPPORTUNITY = _record(

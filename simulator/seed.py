@@ -19,10 +19,12 @@ from simulator.crm.enums import (
     CompanySize,
     ContactChannel,
     Currency,
+    CustomerType,
     DataSource,
     LossReason,
     OpportunityStatus,
     Priority,
+    SaleForm,
     VatRate,
     Voivodeship,
 )
@@ -159,7 +161,15 @@ def _pipelines(session: Session, seed: dict, now: datetime) -> dict[tuple[str, s
     stages: dict[tuple[str, str], Stage] = {}
     stage_id = 0
     for i, item in enumerate(seed.get("pipelines", []), start=1):
-        pipeline = Pipeline(id=i, name=item["name"], description=item.get("description", ""), created_at=now)
+        pipeline = Pipeline(
+            id=i,
+            name=item["name"],
+            description=item.get("description", ""),
+            customer_type=CustomerType(item["customer_type"]) if item.get("customer_type") else None,
+            sale_form=SaleForm(item["sale_form"]) if item.get("sale_form") else None,
+            product_line=item.get("product_line", ""),
+            created_at=now,
+        )
         session.add(pipeline)
         for position, stage_item in enumerate(item["stages"], start=1):
             stage_id += 1

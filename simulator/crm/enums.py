@@ -123,6 +123,25 @@ class ActivityStatus(LabelledEnum):
     CANCELLED = "anulowane", "anulowane"
 
 
+class CustomerType(LabelledEnum):
+    """The customers a pipeline serves (typ klienta lejka)."""
+
+    BUSINESS = "firmy", "Firmy (B2B)"
+    CONSUMERS = "klienci_indywidualni", "Klienci indywidualni (B2C)"
+    PUBLIC = "sektor_publiczny", "Sektor publiczny (B2G, zamawiający publiczni)"
+    PARTNERS = "partnerzy", "Partnerzy i dystrybutorzy"
+
+
+class SaleForm(LabelledEnum):
+    """How a pipeline's sale is made (forma sprzedaży)."""
+
+    DIRECT = "bezposrednia", "Sprzedaż bezpośrednia (spotkania)"
+    PHONE = "telefoniczna", "Sprzedaż telefoniczna (telesprzedaż)"
+    ONLINE = "internetowa", "Sprzedaż internetowa (e-commerce, formularz)"
+    TENDER = "przetargowa", "Sprzedaż przetargowa (przetargi, zapytania ofertowe)"
+    INTERMEDIARY = "posrednia", "Sprzedaż przez pośrednika (agent, partner)"
+
+
 class OpportunityStatus(LabelledEnum):
     """State of a sales opportunity (status szansy)."""
 

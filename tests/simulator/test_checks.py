@@ -188,6 +188,32 @@ def test_field_equals_follows_references_and_seed_keys(crm):
     assert not missing.passed and "nie znaleziono" in missing.detail
 
 
+def test_field_equals_reads_a_pipelines_customer_type_and_form_of_sale(crm):
+    from simulator.checks import vocabulary as voc
+
+    assert voc.field("pipeline", "customer_type").kind == "enum" and voc.field("pipeline", "sale_form").kind == "enum"
+    assert voc.field("pipeline", "product_line").kind == "text"
+    seeded = {"entity": "pipeline", "where": {"key": "b2b"}, "fields": {"customer_type": "firmy"}}
+    assert _evaluate(
+        crm, "field_equals", {**seeded, "fields": {**seeded["fields"], "sale_form": "bezposrednia"}}
+    ).passed
+    public = {
+        "entity": "pipeline",
+        "where": {"new": True, "name": {"contains": "Zamówienia publiczne"}},
+        "fields": {"customer_type": "sektor_publiczny", "sale_form": "przetargowa"},
+    }
+    assert not _evaluate(crm, "field_equals", public).passed
+    crm.post("pipelines/new", {"name": "Zamówienia publiczne", "customer_type": "sektor_publiczny"})
+    half = _evaluate(crm, "field_equals", public)
+    assert half.fraction == 0.5 and "sale_form" in half.detail
+    assert half.observed == {"customer_type": "sektor_publiczny", "sale_form": None}
+    crm.post("pipelines/2/edit", {"name": "Zamówienia publiczne", "sale_form": "przetargowa"})
+    result = _evaluate(crm, "field_equals", public)
+    assert result.passed and crm.log("pipeline.updated")[-1]["seq"] in result.event_seqs
+    stage = {"entity": "stage", "where": {"pipeline.customer_type": "firmy"}, "min": 6}
+    assert _evaluate(crm, "count", stage).passed  # a stage is found by its pipeline's customer type
+
+
 # -- event_exists --------------------------------------------------------------------------------------------------
 def test_event_exists_counts_only_the_candidates_actions_after_start(crm):
     params = {"action": "activity.completed", "entity": "activity", "where": {"key": "techbud-warsztat"}}

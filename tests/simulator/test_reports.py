@@ -260,3 +260,22 @@ def test_an_adhoc_export_of_a_broken_definition_is_refused_and_logged(crm):
     assert response.status_code == 200 and "text/csv" not in response.content_type
     refused = crm.log("validation_error")[-1]
     assert refused["entity_type"] == "report" and refused["summary"].startswith("Błąd definicji raportu")
+
+
+def test_opportunities_are_grouped_by_their_pipelines_customer_type_and_form_of_sale(crm):
+    crm.post("pipelines/new", {"name": "Przetargi", "customer_type": "sektor_publiczny", "sale_form": "przetargowa"})
+    crm.post("pipelines/2/stages/new", {"name": "Analiza zapytania", "probability": "10"})
+    stage_id = crm.one("SELECT id FROM stage WHERE pipeline_id = 2")
+    data = {"name": "Helpdesk dla szpitala", "account_id": "1", "value": "50000", "stage_id": stage_id, "owner_id": "1"}
+    assert crm.post("opportunities/new", data).status_code == 302
+    seeded = crm.one("SELECT count(*) FROM opportunity WHERE pipeline_id = 1")
+    args = {"source": "opportunities", "group1": "customer_type", "group2": "sale_form", "a1_fn": "count"}
+    table = export_csv(crm, args)
+    assert table[0] == ["Typ klienta (lejka)", "Forma sprzedaży (lejka)", "Liczba"]
+    assert table[1:] == [
+        ["Firmy (B2B)", "Sprzedaż bezpośrednia (spotkania)", str(seeded)],
+        ["Sektor publiczny (B2G, zamawiający publiczni)", "Sprzedaż przetargowa (przetargi, zapytania ofertowe)", "1"],
+    ]
+    filtered = {"source": "opportunities", "columns": ["name"], "f1_field": "customer_type"}
+    filtered |= {"f1_op": "eq", "f1_value": "sektor publiczny (b2g, zamawiający publiczni)"}
+    assert export_csv(crm, filtered)[1:] == [["Helpdesk dla szpitala"]]

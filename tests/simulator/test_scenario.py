@@ -148,6 +148,29 @@ def test_lost_opportunity_needs_a_loss_reason_in_seed(tmp_path):
     assert any("seed/opportunities/0/loss_reason: przegrana szansa musi mieć powód utraty" in e for e in errors)
 
 
+def test_a_pipelines_customer_type_and_form_of_sale_are_read_from_the_list(tmp_path):
+    pipeline = """\
+  pipelines:
+    - key: p
+      name: Lejek
+      customer_type: __TYPE__
+      sale_form: przetargowa
+      product_line: Usługi IT
+      stages: [{key: a, name: A, probability: 10}]
+"""
+    path = _scenario(tmp_path, minimal() + pipeline.replace("__TYPE__", "sektor_publiczny"))
+    loaded = load_scenario_file(path, expected_id="broken").seed["pipelines"][0]
+    assert (loaded["customer_type"], loaded["sale_form"], loaded["product_line"]) == (
+        "sektor_publiczny",
+        "przetargowa",
+        "Usługi IT",
+    )
+    errors = _errors(_scenario(tmp_path, minimal() + pipeline.replace("__TYPE__", "urzedy")))
+    assert any(
+        e.startswith(f"{path}:17: seed/pipelines/0/customer_type: niedozwolona wartość 'urzedy'") for e in errors
+    )
+
+
 def test_missing_file_is_a_located_error(tmp_path):
     with pytest.raises(ContentError, match="plik scenariusza nie istnieje"):
         load_scenario_file(tmp_path / "nie-ma" / "scenario.yaml")

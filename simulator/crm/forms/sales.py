@@ -12,9 +12,10 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from simulator.crm.enums import ActivityType, Currency, LossReason, OpportunityStatus, VatRate
+from simulator.crm.enums import ActivityType, Currency, CustomerType, LossReason, OpportunityStatus, SaleForm, VatRate
 from simulator.crm.forms.fields import REQUIRED, AmountField, CrmForm, IdSelect, OptionalSelect, clean, enum_choices
 
 PERCENT = NumberRange(0, 100, message="Podaj liczbę od 0 do 100.")
@@ -65,11 +66,47 @@ class ProductForm(CrmForm):
         }
 
 
+def enum_select(label: str, enum, message: str, description: str = "") -> OptionalSelect:
+    """Return an optional select of an enum whose value off the list is refused with ``message``."""
+    return OptionalSelect(
+        label,
+        [AnyOf(["", *(m.value for m in enum)], message=message)],
+        choices=[SelectChoice("", "— nie określono —"), *enum_choices(enum)],
+        validate_choice=False,
+        description=description,
+    )
+
+
 class PipelineForm(CrmForm):
-    """A sales pipeline (lejek)."""
+    """A sales pipeline (lejek): for which customers, which products and which form of sale.
+
+    A form without the customer type, form of sale or product line (an old client, a script) keeps what the
+    pipeline has: WTForms leaves a field's object data alone when the request does not carry it.
+    """
 
     name = StringField("Nazwa lejka", [InputRequired(REQUIRED), Length(max=120, message="Najwyżej 120 znaków.")])
-    description = TextAreaField("Dla kogo i czego (typ klienta, produkt, forma sprzedaży)")
+    customer_type = enum_select(
+        "Typ klienta", CustomerType, "Wybierz typ klienta z listy.", "Dla jakich klientów jest ten lejek."
+    )
+    sale_form = enum_select(
+        "Forma sprzedaży", SaleForm, "Wybierz formę sprzedaży z listy.", "W jaki sposób sprzedajemy w tym lejku."
+    )
+    product_line = StringField(
+        "Produkt / linia produktów lub usług",
+        [Length(max=200, message="Najwyżej 200 znaków.")],
+        description="np. usługi zarządzane IT, ubezpieczenia komunikacyjne",
+    )
+    description = TextAreaField("Opis (dla kogo i czego jest lejek)")
+
+    def values(self) -> dict:
+        """Return the model values the form carries."""
+        return {
+            "name": clean(self.name),
+            "customer_type": CustomerType(self.customer_type.data) if self.customer_type.data else None,
+            "sale_form": SaleForm(self.sale_form.data) if self.sale_form.data else None,
+            "product_line": clean(self.product_line),
+            "description": clean(self.description),
+        }
 
 
 class StageForm(CrmForm):
@@ -105,7 +142,11 @@ class OpportunityForm(CrmForm):
         validate_choice=False,
         description="Kwoty w różnych walutach nie są przeliczane ani sumowane razem.",
     )
-    stage_id = IdSelect("Etap", [DataRequired("Wybierz etap.")])
+    stage_id = IdSelect(
+        "Etap",
+        [DataRequired("Wybierz etap.")],
+        description="Etapy są pogrupowane według lejków; przy nazwie lejka podano typ klienta i formę sprzedaży.",
+    )
     probability = PercentField(
         "Prawdopodobieństwo (%) – ręcznie",
         [Optional(), PERCENT],

@@ -10,22 +10,36 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from simulator.crm.base import Base, Money, UTCDateTime, enum_column
-from simulator.crm.enums import ActivityType, Currency, LossReason, OpportunityStatus
+from simulator.crm.enums import ActivityType, Currency, CustomerType, LossReason, OpportunityStatus, SaleForm
 from simulator.crm.models.accounts import Account, Contact
 from simulator.crm.models.system import CrmUser
 
 
 class Pipeline(Base):
-    """A sales pipeline (lejek sprzedaży) for a customer type, product or form of sale."""
+    """A sales pipeline (lejek sprzedaży) for a customer type, product line and form of sale.
+
+    The three dimensions are optional (an instance made before they existed has none; the upgrade step adds
+    the columns as NULL and ''): a pipeline is still usable, it only does not say whom and how it sells to.
+    The product dimension is a free "linia produktów": the catalogue has no categories, and a pipeline sells
+    a line of several catalogue items rather than one.
+    """
 
     __tablename__ = "pipeline"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
+    customer_type: Mapped[CustomerType | None] = mapped_column(enum_column(CustomerType))
+    sale_form: Mapped[SaleForm | None] = mapped_column(enum_column(SaleForm))
+    product_line: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     stages: Mapped[list[Stage]] = relationship(back_populates="pipeline", order_by="Stage.position")
+
+    @property
+    def profile(self) -> str:
+        """Return whom and how the pipeline sells to, as the UI shows it ("Firmy (B2B) · Sprzedaż …"), or ""."""
+        return " · ".join(v.label for v in (self.customer_type, self.sale_form) if v is not None)
 
     def __str__(self) -> str:
         return self.name

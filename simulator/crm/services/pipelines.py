@@ -1,16 +1,36 @@
-"""Pipelines and their stages: create, edit, reorder and remove unused stages."""
+"""Pipelines (whom, what and how they sell) and their stages: create, edit, find, reorder, remove unused stages."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import func, select
 
+from simulator.crm.enums import CustomerType, SaleForm
 from simulator.crm.models import Activity, Opportunity, Pipeline, Stage, StageHistory
 from simulator.crm.services.common import CrmError, Ctx, apply_changes, record, snapshot
 
+TEXT_FIELDS = ("name", "product_line", "description")
+PIPELINE_FIELDS = (*TEXT_FIELDS, "customer_type", "sale_form")
+FIELD_LABELS = {
+    "name": "nazwa",
+    "customer_type": "typ klienta",
+    "sale_form": "forma sprzedaży",
+    "product_line": "produkt / linia produktów",
+    "description": "opis",
+}
 
-def create_pipeline(ctx: Ctx, name: str, description: str) -> Pipeline:
-    """Create an empty pipeline (stages are added next)."""
-    pipeline = Pipeline(name=name.strip(), description=description.strip(), created_at=ctx.now)
+
+def _pipeline_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the pipeline fields among ``values`` (texts trimmed; a field left out is left as it is)."""
+    found = {k: values[k] for k in PIPELINE_FIELDS if k in values}
+    return {k: (v or "").strip() if k in TEXT_FIELDS else v for k, v in found.items()}
+
+
+def create_pipeline(ctx: Ctx, values: Mapping[str, Any]) -> Pipeline:
+    """Create an empty pipeline (stages are added next) with its customer type, form of sale and product line."""
+    pipeline = Pipeline(**_pipeline_values(values), created_at=ctx.now)
     ctx.session.add(pipeline)
     ctx.session.flush()
     record(
@@ -18,26 +38,45 @@ def create_pipeline(ctx: Ctx, name: str, description: str) -> Pipeline:
         "pipeline.created",
         entity_type="pipeline",
         entity_id=pipeline.id,
-        summary=f"Utworzono lejek „{pipeline.name}”",
+        summary=f"Utworzono lejek „{pipeline.name}”" + (f" ({pipeline.profile})" if pipeline.profile else ""),
         after=snapshot(pipeline),
     )
     return pipeline
 
 
-def update_pipeline(ctx: Ctx, pipeline: Pipeline, name: str, description: str) -> bool:
-    """Rename or describe a pipeline."""
-    before, after = apply_changes(pipeline, {"name": name.strip(), "description": description.strip()})
+def update_pipeline(ctx: Ctx, pipeline: Pipeline, values: Mapping[str, Any]) -> bool:
+    """Rename a pipeline or change whom, what and how it sells; return whether anything changed."""
+    before, after = apply_changes(pipeline, _pipeline_values(values))
     if after:
         record(
             ctx,
             "pipeline.updated",
             entity_type="pipeline",
             entity_id=pipeline.id,
-            summary=f"Zmieniono lejek „{pipeline.name}”",
+            summary=f"Zmieniono lejek „{pipeline.name}”: " + ", ".join(FIELD_LABELS[k] for k in after),
             before=before,
             after=after,
         )
     return bool(after)
+
+
+def find_pipelines(
+    ctx: Ctx,
+    *,
+    customer_type: CustomerType | None = None,
+    sale_form: SaleForm | None = None,
+    product_line: str = "",
+) -> list[Pipeline]:
+    """Return the pipelines of this customer type, form of sale and product line (a fragment, any case), by name."""
+    query = select(Pipeline).order_by(Pipeline.name)
+    if customer_type is not None:
+        query = query.where(Pipeline.customer_type == customer_type)
+    if sale_form is not None:
+        query = query.where(Pipeline.sale_form == sale_form)
+    rows = list(ctx.session.scalars(query))
+    wanted = product_line.strip().casefold()
+    # in Python: SQLite's lower() folds only ASCII, and a CRM has a handful of pipelines
+    return [p for p in rows if wanted in (p.product_line or "").casefold()] if wanted else rows
 
 
 def _stage_values(stage: Stage) -> dict:

@@ -58,7 +58,10 @@ def _local_day(moment: datetime | None) -> date | None:
 
 def _opportunities(session: Session) -> list[dict[str, Any]]:
     query = select(Opportunity).options(
-        selectinload(Opportunity.account), selectinload(Opportunity.stage), selectinload(Opportunity.owner)
+        selectinload(Opportunity.account),
+        selectinload(Opportunity.pipeline),
+        selectinload(Opportunity.stage),
+        selectinload(Opportunity.owner),
     )
     rows = []
     for o in session.scalars(query.order_by(Opportunity.id)):
@@ -67,6 +70,8 @@ def _opportunities(session: Session) -> list[dict[str, Any]]:
                 "name": o.name,
                 "account": o.account.name,
                 "pipeline": o.pipeline.name,
+                "customer_type": _label(o.pipeline.customer_type),
+                "sale_form": _label(o.pipeline.sale_form),
                 "stage": o.stage.name,
                 "status": _label(o.status),
                 "value": Amount(o.value, o.currency),
@@ -145,6 +150,8 @@ SOURCES: dict[str, Source] = {
                 Field("name", "Nazwa szansy", "text"),
                 Field("account", "Firma", "text"),
                 Field("pipeline", "Lejek", "text"),
+                Field("customer_type", "Typ klienta (lejka)", "text"),
+                Field("sale_form", "Forma sprzedaży (lejka)", "text"),
                 Field("stage", "Etap", "text"),
                 Field("status", "Status", "text"),
                 Field("value", "Wartość", "money"),

@@ -38,12 +38,17 @@ def opportunities() -> list[SelectChoice]:
     return [EMPTY, *options((i, f"{n} ({a})") for i, n, a in rows)]
 
 
+def pipeline_label(pipeline: Pipeline) -> str:
+    """Return a pipeline's name with whom and how it sells to, so the right pipeline is easy to pick."""
+    return f"{pipeline.name} ({pipeline.profile})" if pipeline.profile else pipeline.name
+
+
 def stages() -> list[SelectChoice]:
-    """Return stages grouped by pipeline (rendered as option groups)."""
+    """Return stages grouped by pipeline, each group named with its customer type and form of sale."""
     found = [SelectChoice("", "— wybierz —")]
     for pipeline in g.db.scalars(select(Pipeline).order_by(Pipeline.name)):
         pairs = ((s.id, f"{s.position}. {s.name} ({s.probability}%)") for s in pipeline.stages)
-        found += options(pairs, optgroup=pipeline.name)
+        found += options(pairs, optgroup=pipeline_label(pipeline))
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from simulator.crm.enums import Currency, LossReason, OpportunityStatus
+from simulator.crm.enums import Currency, CustomerType, LossReason, OpportunityStatus, SaleForm
 from simulator.crm.forms.fields import clean, options
 from simulator.crm.forms.sales import BulkForm, MoveForm, OpportunityForm
 from simulator.crm.models import Activity, Opportunity, Pipeline
@@ -23,6 +23,8 @@ def _filters() -> dict:
         "stage_id": args.get("stage_id", type=int),
         "status": args.get("status") if args.get("status") in set(OpportunityStatus) else None,
         "owner_id": args.get("owner_id", type=int),
+        "customer_type": args.get("customer_type") if args.get("customer_type") in set(CustomerType) else None,
+        "sale_form": args.get("sale_form") if args.get("sale_form") in set(SaleForm) else None,
     }
 
 
@@ -42,6 +44,11 @@ def _render_list(bulk: BulkForm, status_code: int = 200):
     for name in ("pipeline_id", "stage_id", "owner_id", "status"):
         if f[name] is not None:
             query = query.where(getattr(Opportunity, name) == f[name])
+    if f["customer_type"] or f["sale_form"]:  # the pipeline's: whom and how the opportunity is sold to
+        query = query.join(Pipeline, Opportunity.pipeline_id == Pipeline.id)
+        for name in ("customer_type", "sale_form"):
+            if f[name] is not None:
+                query = query.where(getattr(Pipeline, name) == f[name])
     rows = list(g.db.scalars(query))
     total = currency.total(rows)
     return render_template(
@@ -53,6 +60,8 @@ def _render_list(bulk: BulkForm, status_code: int = 200):
         pipelines=list(g.db.scalars(select(Pipeline).order_by(Pipeline.name))),
         users=choices.users(),
         statuses=OpportunityStatus,
+        customer_types=CustomerType,
+        sale_forms=SaleForm,
     ), status_code
 
 

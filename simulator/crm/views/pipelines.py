@@ -1,11 +1,11 @@
-"""Pipelines and stages (lejki i etapy): list, create, edit, reorder, remove unused stages."""
+"""Pipelines and stages (lejki i etapy): list with filters, create, edit, reorder, remove unused stages."""
 
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from simulator.crm.enums import OpportunityStatus
+from simulator.crm.enums import CustomerType, OpportunityStatus, SaleForm
 from simulator.crm.forms.fields import clean
 from simulator.crm.forms.sales import ActionForm, PipelineForm, StageForm
 from simulator.crm.models import Opportunity, Pipeline, Stage
@@ -14,11 +14,28 @@ from simulator.crm.services.common import CrmError
 from simulator.crm.views.context import bp, ctx, get_or_404, refuse
 
 
+def _enum_arg(name: str, enum):
+    value = request.args.get(name, "")
+    return enum(value) if value in set(enum) else None  # a value off the list filters nothing
+
+
 @bp.get("/pipelines/")
 def pipeline_list():
-    """List pipelines with their stages."""
-    rows = g.db.scalars(select(Pipeline).order_by(Pipeline.name))
-    return render_template("crm/pipelines/list.html", pipelines=list(rows))
+    """List pipelines with their stages, filtered by customer type, form of sale and product line."""
+    filters = {
+        "customer_type": _enum_arg("customer_type", CustomerType),
+        "sale_form": _enum_arg("sale_form", SaleForm),
+        "product_line": request.args.get("product_line", "").strip(),
+    }
+    rows = svc.find_pipelines(ctx(), **filters)
+    return render_template(
+        "crm/pipelines/list.html",
+        pipelines=rows,
+        filters=filters,
+        filtered=any(filters.values()),
+        customer_types=CustomerType,
+        sale_forms=SaleForm,
+    )
 
 
 @bp.route("/pipelines/new", methods=["GET", "POST"])
@@ -26,7 +43,7 @@ def pipeline_new():
     """Create a pipeline."""
     form = PipelineForm()
     if form.validate_on_submit():
-        pipeline = svc.create_pipeline(ctx(), clean(form.name), clean(form.description))
+        pipeline = svc.create_pipeline(ctx(), form.values())
         g.db.commit()
         flash(f"Utworzono lejek „{pipeline.name}”. Dodaj jego etapy.", "success")
         return redirect(url_for(".pipeline_detail", pipeline_id=pipeline.id))
@@ -55,7 +72,7 @@ def pipeline_edit(pipeline_id: int):
     pipeline = get_or_404(Pipeline, pipeline_id)
     form = PipelineForm(obj=pipeline)
     if form.validate_on_submit():
-        changed = svc.update_pipeline(ctx(), pipeline, clean(form.name), clean(form.description))
+        changed = svc.update_pipeline(ctx(), pipeline, form.values())
         g.db.commit()
         flash("Zapisano zmiany." if changed else "Nic nie zmieniono.", "success")
         return redirect(url_for(".pipeline_detail", pipeline_id=pipeline.id))
