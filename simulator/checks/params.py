@@ -6,7 +6,7 @@ from typing import Any
 
 from simulator.checks import ParamProblems
 from simulator.checks import vocabulary as voc
-from simulator.checks.normalise import OPTIONS
+from simulator.checks.normalise import OPTIONS, TEXT_DEFAULT, normalise
 from simulator.checks.snapshot import OPERATORS
 
 ENTITY = {"enum": sorted(voc.ENTITY_MODELS)}
@@ -31,6 +31,19 @@ def value_refs(value: Any, at: tuple, problems: ParamProblems) -> None:
     if isinstance(value, list):
         for i, item in enumerate(value):
             value_refs(item, (*at, i), problems)
+
+
+def enum_value(field: voc.Field, value: Any, at: tuple, problems: ParamProblems) -> None:
+    """Report a literal value an enum field can never hold (a typo would make the check fail for everyone)."""
+    if not field.choices:
+        return
+    allowed = {normalise(choice, TEXT_DEFAULT) for choice in field.choices}  # compared as field_equals compares
+    for i, item in enumerate(value if isinstance(value, list) else [value]):
+        if isinstance(item, str) and normalise(item, TEXT_DEFAULT) not in allowed:
+            problems.error(
+                (*at, i) if isinstance(value, list) else at,
+                f"pole „{field.name}” nie przyjmuje wartości „{item}”; dozwolone: " + ", ".join(field.choices),
+            )
 
 
 def seed_key(entity: str, key: Any, at: tuple, problems: ParamProblems) -> None:
@@ -76,6 +89,8 @@ def _check_condition(entity: str, name: str, condition: Any, here: tuple, proble
     for op, value in pairs:
         at_op = here if len(pairs) == 1 and op == "eq" else (*here, op)
         value_refs(value, at_op, problems)
+        if op in ("eq", "ne", "in", "not_in"):
+            enum_value(fields[-1], value, at_op, problems)
         if target and op in ("eq", "ne", "in", "not_in"):
             for i, key in enumerate(value if isinstance(value, list) else [value]):
                 seed_key(target, key, (*at_op, i) if isinstance(value, list) else at_op, problems)

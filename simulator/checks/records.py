@@ -8,7 +8,18 @@ from typing import Any
 from simulator.checks import CheckResult, CheckType, register
 from simulator.checks import vocabulary as voc
 from simulator.checks.normalise import IDENTIFIER_DEFAULT, TEXT_DEFAULT, normalise, parse_number, phone_digits
-from simulator.checks.params import COUNT, ENTITY, NORMALISE, TOLERANCE, WHERE, check_where, obj, seed_key, value_refs
+from simulator.checks.params import (
+    COUNT,
+    ENTITY,
+    NORMALISE,
+    TOLERANCE,
+    WHERE,
+    check_where,
+    enum_value,
+    obj,
+    seed_key,
+    value_refs,
+)
 from simulator.checks.snapshot import Snapshot, compare, plain
 
 
@@ -74,6 +85,7 @@ class FieldEquals(CheckType):
                 problems.error(("fields", name), error)
                 continue
             value_refs(expected, ("fields", name), problems)
+            enum_value(fields[-1], expected, ("fields", name), problems)
             if fields[-1].ref:
                 seed_key(fields[-1].ref, expected, ("fields", name), problems)
 

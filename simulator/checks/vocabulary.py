@@ -92,6 +92,7 @@ class Field:
     sql: str
     kind: str  # text, identifier, phone, money, number, date, time, datetime, bool, enum, ref
     ref: str | None = None
+    choices: tuple[str, ...] = ()  # the stored values an enum field may hold
 
 
 KINDS = (
@@ -124,7 +125,9 @@ def _fields(entity: str) -> dict[str, Field]:
         if target is not None and column.key.endswith("_id"):
             found[column.key.removesuffix("_id")] = Field(column.key.removesuffix("_id"), column.key, "ref", target)
         else:
-            found[column.key] = Field(column.key, column.key, _kind(column))
+            enum_class = getattr(column.type, "enum_class", None)
+            choices = tuple(str(member.value) for member in enum_class) if enum_class is not None else ()
+            found[column.key] = Field(column.key, column.key, _kind(column), choices=choices)
     return found
 
 

@@ -202,3 +202,24 @@ def test_a_solve_may_write_offer_template_tags_but_not_unknown_references():
     assert scenario.tasks[0]["solve"][2]["data"]["body"] == "{{ firma.nazwa }} {{ pozycje }}"
     errors = _errors(tags.replace("{{ firma.nazwa }}", "{{ firma.nazwy }}"))
     assert any("nieznane odwołanie „{{ firma.nazwy }}”" in e for e in errors), errors
+
+
+def test_a_value_an_enum_field_can_never_hold_is_a_located_error():
+    """A typo in an expected status would make the check fail for every candidate."""
+    typo = GOOD_TASK.replace(
+        '        params: {entity: account, where: {nip: "5862134706"}}\n'
+        "        points: 1\n"
+        "        commission: Brak firmy.\n",
+        "        params: {entity: opportunity, where: {status: otwarta}}\n"
+        "        points: 1\n"
+        "        commission: Brak firmy.\n"
+        "      - type: field_equals\n"
+        "        params: {entity: opportunity, where: {key: techbud-crm}, fields: {status: wygrna}}\n"
+        "        points: 1\n"
+        "        commission: Zły status.\n",
+        1,
+    )
+    assert typo != GOOD_TASK
+    errors = _errors(typo)
+    assert any("pole „status” nie przyjmuje wartości „wygrna”" in e for e in errors), errors
+    assert not any("„otwarta”" in e for e in errors), errors
