@@ -16,6 +16,7 @@ ACCOUNT_FIELDS = {
     "nip": v.normalise_nip,
     "regon": v.normalise_regon,
     "krs": v.normalise_krs,
+    "pesel": v.normalise_pesel,
     "postal_code": v.normalise_postal_code,
     "pkd": v.normalise_pkd,
     "phone": v.normalise_phone,
@@ -100,6 +101,9 @@ def _accounts(c: _Checker, seed: dict, users: dict) -> None:
         pointer = ("seed", "accounts", i)
         c.values(item, ACCOUNT_FIELDS, pointer)
         c.ref(item, "owner", users, pointer, "użytkownika")
+        errors = v.legal_form_errors(item.get("legal_form"), pesel=item.get("pesel"), krs=item.get("krs"))
+        for field, message in errors.items():
+            c.error((*pointer, field), message)
 
 
 def _contacts(c: _Checker, seed: dict, accounts: dict) -> None:

@@ -32,6 +32,10 @@ def check_extensions(doc: LocatedDocument) -> list[LocatedError]:
     for i, item in enumerate(registers.get("gus", [])):
         c.values(item, GUS_FIELDS, ("registers", "gus", i))
         c.day(item, "end_date", ("registers", "gus", i))
+        for field, message in v.legal_form_errors(item.get("legal_form"), pesel=None, krs=item.get("krs")).items():
+            c.error(("registers", "gus", i, field), message)
+        if item.get("unit_type") == "F" and item.get("legal_form", "jdg") != "jdg":
+            c.error(("registers", "gus", i, "legal_form"), "podmiot typu F to osoba fizyczna: forma prawna „jdg”")
     for i, item in enumerate(registers.get("vies", [])):
         c.values(item, {"nip": v.normalise_nip}, ("registers", "vies", i))
     contacts = {item["key"]: item for item in seed.get("contacts", [])}

@@ -5,7 +5,7 @@ Kept apart from ``scenario_schema`` (which includes these pieces) so each file s
 
 from __future__ import annotations
 
-from simulator.crm.enums import ActivityType, Priority, Voivodeship
+from simulator.crm.enums import ActivityType, LegalForm, Priority, Voivodeship
 from simulator.crm.models.goals import GoalMetric
 from simulator.crm.models.rodo import ConsentChannel, LegalBasis, RequestKind
 from simulator.crm.models.roles import PROTECTED_FIELDS
@@ -47,6 +47,7 @@ GUS_RECORD = _record(
         "nip": ANY_TEXT,
         "regon": ANY_TEXT,
         "krs": ANY_TEXT,
+        "legal_form": _enum(LegalForm),  # never a PESEL: GUS does not publish a sole trader's PESEL
         "name": TEXT,
         "street": ANY_TEXT,
         "postal_code": ANY_TEXT,

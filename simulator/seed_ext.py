@@ -137,6 +137,7 @@ def _registers(session: Session, registers: dict) -> None:
                 nip=_norm(v.normalise_nip, item.get("nip")),
                 regon=_norm(v.normalise_regon, item.get("regon")),
                 krs=_norm(v.normalise_krs, item.get("krs")),
+                legal_form=item.get("legal_form", ""),
                 name=item["name"],
                 street=item.get("street", ""),
                 postal_code=_norm(v.normalise_postal_code, item.get("postal_code")),

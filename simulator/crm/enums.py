@@ -35,6 +35,27 @@ class CompanySize(LabelledEnum):
     DUZE = "duże", "duże (250 osób i więcej)"
 
 
+class LegalForm(LabelledEnum):
+    """Legal form of a business (forma prawna); where it is registered decides which identifiers it has.
+
+    A sole trader (JDG) and the partners of a civil partnership (spółka cywilna) are entered in CEIDG, never in
+    KRS; the commercial companies, foundations and associations are entered in KRS.
+    """
+
+    JDG = "jdg", "jednoosobowa działalność gospodarcza (CEIDG)"
+    CIVIL_PARTNERSHIP = "spolka_cywilna", "spółka cywilna (s.c.)"
+    GENERAL_PARTNERSHIP = "spolka_jawna", "spółka jawna (sp.j.)"
+    PROFESSIONAL_PARTNERSHIP = "spolka_partnerska", "spółka partnerska (sp.p.)"
+    LIMITED_PARTNERSHIP = "spolka_komandytowa", "spółka komandytowa (sp.k.)"
+    LIMITED_JOINT_STOCK_PARTNERSHIP = "spolka_komandytowo_akcyjna", "spółka komandytowo-akcyjna (S.K.A.)"
+    LIMITED_LIABILITY = "spolka_z_oo", "spółka z ograniczoną odpowiedzialnością (sp. z o.o.)"
+    SIMPLE_JOINT_STOCK = "prosta_spolka_akcyjna", "prosta spółka akcyjna (P.S.A.)"
+    JOINT_STOCK = "spolka_akcyjna", "spółka akcyjna (S.A.)"
+    FOUNDATION_OR_ASSOCIATION = "fundacja_stowarzyszenie", "fundacja / stowarzyszenie"
+    PUBLIC_SECTOR = "sektor_publiczny", "jednostka sektora publicznego"
+    OTHER = "inna", "inna forma prawna"
+
+
 class DataSource(LabelledEnum):
     """Where a record's data came from (źródło danych)."""
 

@@ -14,6 +14,8 @@ from stdnum.pl import nip as stdnum_nip
 from stdnum.pl import pesel as stdnum_pesel
 from stdnum.pl import regon as stdnum_regon
 
+from simulator.crm.enums import LegalForm
+
 
 class InvalidValue(ValueError):
     """A value the CRM refuses; the message is Polish and meant for the user."""
@@ -103,6 +105,32 @@ def check_pesel_birth_date(pesel: str, birth_date: date) -> None:
             f"Data urodzenia zapisana w numerze PESEL ({encoded:%d.%m.%Y}) różni się od podanej daty "
             f"urodzenia ({birth_date:%d.%m.%Y})."
         )
+
+
+PESEL_ONLY_FOR_SOLE_TRADER = (
+    "PESEL podaje się tylko dla jednoosobowej działalności gospodarczej (przedsiębiorca – osoba fizyczna)."
+)
+NOT_IN_KRS = {
+    LegalForm.JDG: "Jednoosobowa działalność gospodarcza nie jest wpisywana do KRS – przedsiębiorca (osoba "
+    "fizyczna) jest wpisany do CEIDG. Usuń numer KRS.",
+    LegalForm.CIVIL_PARTNERSHIP: "Spółka cywilna nie jest wpisywana do KRS – to umowa wspólników, nie osoba "
+    "prawna; w CEIDG są wpisani jej wspólnicy jako przedsiębiorcy, a sama spółka ma tylko NIP i REGON. "
+    "Usuń numer KRS.",
+}
+
+
+def legal_form_errors(legal_form: str | None, *, pesel: str | None, krs: str | None) -> dict[str, str]:
+    """Return the identifiers a company's legal form rules out, field → Polish message (empty when none).
+
+    Only a sole trader (JDG) is identified by the owner's PESEL; a sole trader and a civil partnership are
+    registered in CEIDG, so neither has a KRS number.
+    """
+    errors = {}
+    if pesel and legal_form != LegalForm.JDG:
+        errors["pesel"] = PESEL_ONLY_FOR_SOLE_TRADER + ("" if legal_form else " Wybierz formę prawną albo usuń PESEL.")
+    if krs and legal_form in NOT_IN_KRS:
+        errors["krs"] = NOT_IN_KRS[LegalForm(legal_form)]
+    return errors
 
 
 def normalise_postal_code(raw: str) -> str:

@@ -96,3 +96,64 @@ def test_account_list_filters(crm):
     assert "Hurtownia Medyczna Salus" in page and "Hotel Górski Dwór" in page and "Techbud" not in page
     assert "Techbud" in text_of(crm.get("accounts/?q=779463"))
     assert "Meblomax" in text_of(crm.get("accounts/?size=średnie&q=bydgoszcz"))
+
+
+# --- sole traders (jednoosobowa działalność gospodarcza): legal form and the owner's PESEL -------------------------
+
+PIEKARNIA, ANNA = 2, 3  # the practice seed's sole trader and its owner, a person of that company
+ANNA_PESEL = "79051498720"
+SOLE_TRADER = {"name": "Piekarnia Kłos-Bis", "legal_form": "jdg", "data_source": "ceidg", "owner_id": "1"}
+
+
+def test_same_pesel_of_a_sole_trader_or_a_person_warns_and_saves_nothing(crm):
+    before = crm.one("SELECT count(*) FROM account")
+    page = text_of(crm.post("accounts/new", {**SOLE_TRADER, "pesel": ANNA_PESEL}))
+    assert "Piekarnia Złoty Kłos Anna Mazur – ten sam PESEL (•••••••8720)" in page
+    assert "Anna Mazur – ten sam PESEL" in page and ANNA_PESEL not in page
+    assert crm.one("SELECT count(*) FROM account") == before
+    warning = crm.log("duplicate_warning")[-1]
+    assert [(d["kind"], d["id"], d["field"]) for d in warning["details"]["duplicates"]] == [
+        ("account", PIEKARNIA, "PESEL"),
+        ("contact", ANNA, "PESEL"),
+    ]
+    confirmed = crm.post("accounts/new", {**SOLE_TRADER, "pesel": ANNA_PESEL, "confirm_duplicates": "y"})
+    assert confirmed.status_code == 302
+
+
+def test_the_owner_of_a_sole_trader_is_no_duplicate_of_it(crm):
+    form = {
+        "name": "Piekarnia Złoty Kłos Anna Mazur",
+        "legal_form": "jdg",
+        "pesel": ANNA_PESEL,
+        "data_source": "ceidg",
+        "owner_id": "1",
+    }
+    assert crm.post(f"accounts/{PIEKARNIA}/edit", {**form, "notes": "Trzy punkty sprzedaży."}).status_code == 302
+    person = {"first_name": "Anna", "last_name": "Mazur", "account_id": str(PIEKARNIA), "data_source": "ceidg"}
+    assert crm.post(f"contacts/{ANNA}/edit", {**person, "pesel": ANNA_PESEL}).status_code == 302
+    assert not crm.log("duplicate_warning")
+    elsewhere = {**person, "last_name": "Mazurówna", "account_id": "1"}  # the same PESEL at another company
+    page = text_of(crm.post("contacts/new", {**elsewhere, "pesel": ANNA_PESEL}))
+    assert "Piekarnia Złoty Kłos Anna Mazur – ten sam PESEL" in page and "Anna Mazur – ten sam PESEL" in page
+
+
+def test_legal_form_is_on_the_card_the_form_and_the_list_filter(crm):
+    assert "jednoosobowa działalność gospodarcza (CEIDG)" in text_of(crm.get(f"accounts/{PIEKARNIA}"))
+    assert 'name="legal_form"' in crm.get("accounts/1/edit").get_data(as_text=True)
+    page = text_of(crm.get("accounts/?legal_form=spolka_cywilna"))
+    assert "Biuro Rachunkowe Bilans s.c." in page and "Techbud" not in page and "Liczba firm: 1" in page
+    assert "Liczba firm: 7" in text_of(crm.get("accounts/?legal_form=spolka_z_oo"))
+    assert "Liczba firm: 11" in text_of(crm.get("accounts/?legal_form=bez-sensu"))  # an unknown form filters nothing
+
+
+def test_account_list_shows_no_pesel_and_logs_no_read(crm):
+    assert ANNA_PESEL not in crm.get("accounts/").get_data(as_text=True)
+    assert "Liczba firm: 0" in text_of(crm.get(f"accounts/?q={ANNA_PESEL}"))  # nor is it searchable
+    assert not crm.log("account.personal_data_read")
+
+
+def test_reports_group_companies_by_legal_form_and_never_offer_a_pesel():
+    from simulator.crm.services.report_sources import SOURCES
+
+    assert SOURCES["accounts"].field("legal_form").label == "Forma prawna"
+    assert all(source.field("pesel") is None for source in SOURCES.values())

@@ -428,3 +428,24 @@ def test_checks_read_the_currency_of_opportunities_and_never_add_up_two_currenci
         assert kind.expected_value(snap, {"answer": "a", "expected": in_euro}) == Decimal("12000")
         count = {**open_sum, "fn": "count"}
         assert kind.expected_value(snap, {"answer": "a", "expected": count}) == 5  # a count counts every currency
+
+
+def test_checks_read_the_legal_form_and_a_sole_traders_pesel(crm):
+    from simulator.checks import vocabulary as voc
+
+    assert voc.field("account", "legal_form").kind == "enum" and voc.field("account", "pesel").kind == "identifier"
+    problems: list = []
+    ids = voc.seed_ids(evaluation.instance_scenario(crm.root, crm.info.instance_id).data)
+    params = {"entity": "account", "where": {"key": "piekarnia"}, "fields": {"legal_form": "jdg", "pesel": "x"}}
+    report = ParamProblems(report=lambda p, m: problems.append((p, m)), seed_ids=ids, answers={}, variables=frozenset())
+    checks.get_type("field_equals").check_params(params, report)
+    assert problems == []  # a scenario may name both fields
+    seeded = {"entity": "account", "where": {"key": "piekarnia"}}
+    assert _evaluate(crm, "field_equals", {**seeded, "fields": {"legal_form": "jdg", "pesel": "790514 98720"}}).passed
+    assert not _evaluate(crm, "field_equals", {**seeded, "fields": {"legal_form": "spolka_cywilna"}}).passed
+    new_sole_trader = {"entity": "account", "where": {"new": True, "legal_form": "jdg", "pesel": {"empty": False}}}
+    assert not _evaluate(crm, "record_exists", new_sole_trader).passed
+    account = {"name": "Ogrody Jan Zieliński", "legal_form": "jdg", "pesel": "44051401359", "owner_id": "1"}
+    assert crm.post("accounts/new", {**account, "data_source": "ceidg"}).status_code == 302
+    assert _evaluate(crm, "record_exists", new_sole_trader).passed
+    assert _evaluate(crm, "count", {"entity": "account", "where": {"legal_form": "spolka_z_oo"}, "equals": 7}).passed

@@ -58,6 +58,93 @@ def test_card_shows_the_fields_the_role_may_see_and_logs_exactly_those(crm):
     assert read["details"]["role"] == "Handlowiec"
 
 
+# --- a sole trader's card and edit form: the owner's PESEL under the same permission -----------------------------
+
+PIEKARNIA = 2  # a sole trader (JDG) of the practice seed, recorded with its owner's PESEL
+
+
+def account_reads(crm: Crm) -> list[dict]:
+    return crm.log("account.personal_data_read")
+
+
+def test_sole_traders_pesel_is_hidden_from_a_role_without_pesel_and_no_read_is_logged(crm):
+    pesel = crm.one("SELECT pesel FROM account WHERE id = :id", {"id": PIEKARNIA})
+    handlowiec_sees(crm, "email", "phone")
+    card = crm.get(f"accounts/{PIEKARNIA}").get_data(as_text=True)
+    assert pesel not in card and 'data-testid="hidden-pesel"' in card
+    form = crm.get(f"accounts/{PIEKARNIA}/edit").get_data(as_text=True)
+    assert pesel not in form and HIDDEN in form
+    assert not account_reads(crm) and not reads(crm)
+
+
+def test_a_role_without_pesel_saves_a_sole_trader_without_erasing_its_pesel(crm):
+    pesel = crm.one("SELECT pesel FROM account WHERE id = :id", {"id": PIEKARNIA})
+    handlowiec_sees(crm, "email", "phone")
+    data = {
+        "name": "Piekarnia Złoty Kłos Anna Mazur",
+        "legal_form": "jdg",
+        "data_source": "ceidg",
+        "owner_id": "1",
+        "notes": "Trzeci punkt sprzedaży od kwietnia.",
+    }
+    assert crm.post(f"accounts/{PIEKARNIA}/edit", data).status_code == 302
+    assert crm.sql("SELECT pesel, notes FROM account WHERE id = :id", {"id": PIEKARNIA}) == [
+        (pesel, "Trzeci punkt sprzedaży od kwietnia.")
+    ]
+    updated = crm.log("account.updated")[-1]
+    assert "pesel" not in updated["after"] and pesel not in str(updated)
+    stored = crm.sql("SELECT * FROM account WHERE id = :id", {"id": PIEKARNIA})
+    response = crm.post(f"accounts/{PIEKARNIA}/edit", {**data, "legal_form": "spolka_z_oo"})  # the PESEL stays
+    page = text_of(response)
+    assert "PESEL podaje się tylko dla jednoosobowej działalności gospodarczej" in page and pesel not in page
+    assert "Twoja rola nie widzi zapisanej wartości tego pola" in page
+    assert crm.sql("SELECT * FROM account WHERE id = :id", {"id": PIEKARNIA}) == stored
+    assert crm.log("validation_error")[-1]["details"]["submitted"]["pesel"] is None  # nothing typed, nothing shown
+
+
+def test_a_duplicate_found_by_a_hidden_pesel_is_named_without_its_digits(crm):
+    person = {"first_name": "Anna", "last_name": "Mazur-Nowak", "account_id": "1", "data_source": "polecenie"}
+    assert crm.post("contacts/new", {**person, "pesel": "79051498720", "confirm_duplicates": "y"}).status_code == 302
+    handlowiec_sees(crm, "email", "phone")
+    data = {"name": "Piekarnia Złoty Kłos Anna Mazur", "legal_form": "jdg", "data_source": "ceidg", "owner_id": "1"}
+    page = text_of(crm.post(f"accounts/{PIEKARNIA}/edit", {**data, "notes": "Nowa notatka"}))
+    assert f"Anna Mazur-Nowak – ten sam PESEL ({HIDDEN})" in page and "8720" not in page
+    assert crm.one("SELECT notes FROM account WHERE id = :id", {"id": PIEKARNIA}) != "Nowa notatka"
+
+
+def test_sole_traders_card_and_edit_form_show_pesel_to_a_role_allowed_and_log_each_read(crm):
+    pesel = crm.one("SELECT pesel FROM account WHERE id = :id", {"id": PIEKARNIA})
+    assert pesel in crm.get(f"accounts/{PIEKARNIA}").get_data(as_text=True)  # the candidate is an administrator
+    assert pesel in crm.get(f"accounts/{PIEKARNIA}/edit").get_data(as_text=True)
+    logged = account_reads(crm)
+    assert [(e["entity_type"], e["entity_id"], e["account_id"]) for e in logged] == [
+        ("account", PIEKARNIA, PIEKARNIA)
+    ] * 2
+    assert [e["details"]["view"] for e in logged] == ["karta firmy", "formularz edycji"]
+    assert all(e["details"]["fields"] == ["PESEL"] and e["details"]["role"] == "Administrator CRM" for e in logged)
+    assert pesel not in str(logged) and "Piekarnia Złoty Kłos Anna Mazur (PESEL)" in logged[0]["summary"]
+    assert not reads(crm)  # a company's read is not a person's read
+
+
+def test_a_company_without_pesel_is_shown_without_a_logged_read(crm):
+    for path in ("accounts/1", "accounts/1/edit", "accounts/"):
+        assert crm.get(path).status_code == 200
+    assert not account_reads(crm)
+
+
+def test_sole_traders_card_preview_as_another_user_hides_what_they_may_not_see(crm):
+    pesel = crm.one("SELECT pesel FROM account WHERE id = :id", {"id": PIEKARNIA})
+    piotr = crm.one("SELECT id FROM crm_user WHERE key = 'pwojcik'")
+    page = crm.get(f"accounts/{PIEKARNIA}?as_user={piotr}").get_data(as_text=True)
+    assert pesel not in page and 'data-testid="hidden-pesel"' in page and 'data-testid="view-as-notice"' in page
+    assert not account_reads(crm)
+    crm.act_as("pwojcik")
+    assert crm.get(f"accounts/{PIEKARNIA}?as_user=1").status_code == 403
+    refused = crm.log("access_refused")[-1]
+    assert refused["details"]["endpoint"] == "crm.account_detail" and refused["entity_id"] == PIEKARNIA
+    assert not account_reads(crm)
+
+
 # --- "view as" another user -----------------------------------------------------------------------------------
 
 

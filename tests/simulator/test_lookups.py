@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tests.simulator.conftest import text_of
+from tests.simulator.conftest import instance_write, text_of
 
 KANCELARIA, HOTEL, BILANS, TECHBUD, TRANSKOM, EKOTERM, PRYZMAT = 7, 8, 4, 1, 5, 10, 11
+PIEKARNIA = 2  # a sole trader (JDG): in GUS a natural person's business (type F)
 
 
 def test_matching_company_shows_no_difference(crm):
@@ -70,3 +71,45 @@ def test_applying_nothing_is_refused_and_logged(crm):
 def test_account_page_offers_the_checks(crm):
     html = crm.get(f"accounts/{TECHBUD}").get_data(as_text=True)
     assert "Sprawdź w GUS" in html and "Sprawdź w VIES" in html
+
+
+# --- legal form from the register; never a PESEL ------------------------------------------------------------------
+
+
+def _forget_legal_form(crm, account_id: int) -> None:
+    instance_write(
+        crm.root, crm.info.instance_id, "UPDATE account SET legal_form = NULL WHERE id = :id", {"id": account_id}
+    )
+
+
+def test_legal_form_registered_in_gus_can_be_applied(crm):
+    _forget_legal_form(crm, TECHBUD)
+    page = text_of(crm.post(f"accounts/{TECHBUD}/verify/gus"))
+    assert "Forma prawna — spółka z ograniczoną odpowiedzialnością (sp. z o.o.) różnica" in page
+    assert crm.log("lookup.gus")[-1]["details"]["differences"]["legal_form"] == {"crm": "", "register": "spolka_z_oo"}
+    assert crm.post(f"accounts/{TECHBUD}/verify/gus/apply", {"fields": ["legal_form"]}).status_code == 302
+    assert crm.one("SELECT legal_form FROM account WHERE id = :id", {"id": TECHBUD}) == "spolka_z_oo"
+    assert crm.log("account.corrected_from_register")[-1]["after"] == {"legal_form": "spolka_z_oo"}
+
+
+def test_a_natural_persons_business_is_a_sole_trader_and_gus_gives_no_pesel(crm):
+    pesel = crm.one("SELECT pesel FROM account WHERE id = :id", {"id": PIEKARNIA})
+    assert pesel
+    response = crm.post(f"accounts/{PIEKARNIA}/verify/gus")
+    page = text_of(response)
+    assert "Forma prawna jednoosobowa działalność gospodarcza (CEIDG) jednoosobowa działalność" in page  # zgodne
+    assert pesel not in response.get_data(as_text=True) and "PESEL" not in page
+    assert "legal_form" not in crm.log("lookup.gus")[-1]["details"]["differences"]
+    _forget_legal_form(crm, PIEKARNIA)
+    assert "Forma prawna — jednoosobowa" in text_of(crm.post(f"accounts/{PIEKARNIA}/verify/gus"))
+
+
+def test_a_legal_form_from_the_register_that_rules_out_the_stored_pesel_is_refused(crm):
+    before = crm.sql("SELECT * FROM account WHERE id = :id", {"id": PIEKARNIA})
+    instance_write(
+        crm.root, crm.info.instance_id, "UPDATE gus_record SET legal_form = 'spolka_cywilna' WHERE unit_type = 'F'"
+    )
+    response = crm.post(f"accounts/{PIEKARNIA}/verify/gus/apply", {"fields": ["legal_form"]}, follow_redirects=True)
+    assert "PESEL podaje się tylko dla jednoosobowej działalności gospodarczej" in text_of(response)
+    assert crm.sql("SELECT * FROM account WHERE id = :id", {"id": PIEKARNIA}) == before
+    assert not crm.log("account.corrected_from_register") and crm.log("validation_error")[-1]["entity_id"] == PIEKARNIA

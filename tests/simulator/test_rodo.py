@@ -207,3 +207,42 @@ def test_after_erasure_the_crm_timelines_no_longer_show_the_person(crm):
         assert f"Zanonimizowano dane osoby nr {contact_id}" in shown
     assert any(f"{first} {last}" in e["summary"] for e in crm.log())  # the evidence itself is unchanged
     assert api.verify_log(crm.info.instance_id, root=crm.root) == (True, None)
+
+
+# --- a sole trader's company holds its owner's PESEL ------------------------------------------------------------
+
+PIEKARNIA = 2  # Anna Mazur's own business (jednoosobowa działalność gospodarcza), recorded with her PESEL
+
+
+def test_access_export_names_the_persons_own_business_and_nobody_elses(crm):
+    data = json.loads(crm.get(f"contacts/{ANNA}/export.json").get_data(as_text=True))
+    assert data["dzialalnosc_gospodarcza"] == [
+        {
+            "firma": "Piekarnia Złoty Kłos Anna Mazur",
+            "forma_prawna": "jednoosobowa działalność gospodarcza (CEIDG)",
+            "nip": "9462857604",
+            "regon": "438366816",
+            "pesel": "79051498720",
+        }
+    ]
+    other = json.loads(crm.get(f"contacts/{EWA}/export.json").get_data(as_text=True))
+    assert other["dzialalnosc_gospodarcza"] == []  # a partner of a civil partnership: no business of her own here
+
+
+def test_access_export_of_a_sole_trader_is_refused_to_a_role_without_pesel(crm):
+    crm.act_as("mzielinska")  # Kierownik sprzedaży sees birth dates, e-mails and phones, but no PESEL
+    response = crm.get(f"contacts/{ANNA}/export.json")
+    assert response.status_code == 403 and "79051498720" not in response.get_data(as_text=True)
+    assert not crm.log("rodo.access_export")
+
+
+def test_erasure_removes_the_persons_pesel_from_their_own_business(crm):
+    crm.post("rodo/requests/new", {"contact_id": str(ANNA), "kind": "usuniecie"})
+    request_id = crm.one("SELECT max(id) FROM subject_request")
+    assert crm.post(f"rodo/requests/{request_id}/complete", {"resolution": "Dane usunięto."}).status_code == 302
+    assert crm.sql("SELECT legal_form, pesel, nip FROM account WHERE id = :id", {"id": PIEKARNIA}) == [
+        ("jdg", None, "9462857604")  # the business stays (its public register data), without the owner's PESEL
+    ]
+    removed = crm.log("account.personal_data_removed")
+    assert [(e["entity_id"], e["before"]) for e in removed] == [(PIEKARNIA, {"fields_removed": ["pesel"]})]
+    assert "79051498720" not in json.dumps(removed + crm.log("contact.anonymised"))

@@ -174,3 +174,44 @@ def test_a_pipelines_customer_type_and_form_of_sale_are_read_from_the_list(tmp_p
 def test_missing_file_is_a_located_error(tmp_path):
     with pytest.raises(ContentError, match="plik scenariusza nie istnieje"):
         load_scenario_file(tmp_path / "nie-ma" / "scenario.yaml")
+
+
+def test_a_company_pesel_in_seed_is_a_valid_one_of_a_sole_trader(tmp_path):
+    text = (
+        minimal("779-463-05-39", "ja")
+        + """\
+    - {key: jdg, name: Jan Kowalski Usługi, legal_form: jdg, pesel: "44051401358", data_source: ceidg, owner: ja}
+    - {key: spolka, name: Spółka, legal_form: spolka_z_oo, pesel: "44051401359", data_source: krs, owner: ja}
+    - {key: sc, name: Wspólnicy s.c., legal_form: spolka_cywilna, krs: "0000253193", data_source: ceidg, owner: ja}
+"""
+    )
+    errors = _errors(_scenario(tmp_path, text))
+    assert any("seed/accounts/1/pesel: PESEL ma niepoprawną cyfrę kontrolną" in e for e in errors), errors
+    assert any("seed/accounts/2/pesel: PESEL podaje się tylko dla jednoosobowej działalności" in e for e in errors)
+    assert any("seed/accounts/3/krs: Spółka cywilna nie jest wpisywana do KRS" in e for e in errors)
+
+
+def test_practice_has_a_sole_trader_with_its_owners_pesel(practice):
+    sole_traders = [a for a in practice.seed["accounts"] if a.get("legal_form") == "jdg"]
+    assert [a["key"] for a in sole_traders] == ["piekarnia"] and not sole_traders[0].get("krs")
+    owner = next(c for c in practice.seed["contacts"] if c["key"] == "anna-mazur")
+    assert pesel.is_valid(sole_traders[0]["pesel"]) and sole_traders[0]["pesel"] == owner["pesel"]
+    gus = [g for g in practice.data["registers"]["gus"] if g.get("nip") == sole_traders[0]["nip"]]
+    assert gus[0]["unit_type"] == "F" and "pesel" not in gus[0]  # GUS does not publish a sole trader's PESEL
+
+
+def test_register_fixture_of_a_natural_person_is_a_sole_traders_without_krs(tmp_path):
+    text = (
+        minimal("779-463-05-39", "ja")
+        + """\
+registers:
+  gus:
+    - {nip: "779-463-05-39", name: Jan Kowalski, unit_type: F, legal_form: spolka_z_oo}
+    - {nip: "779-463-05-39", name: Jan Kowalski Usługi, legal_form: jdg, krs: "0000253193"}
+"""
+    )
+    errors = _errors(_scenario(tmp_path, text))
+    assert any("registers/gus/0/legal_form: podmiot typu F to osoba fizyczna" in e for e in errors), errors
+    assert any(
+        "registers/gus/1/krs: Jednoosobowa działalność gospodarcza nie jest wpisywana do KRS" in e for e in errors
+    )

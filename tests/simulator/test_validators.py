@@ -95,6 +95,7 @@ ACCOUNT = {"name": "Nowa Firma sp. z o.o.", "data_source": "targi", "owner_id": 
         ("data_source", "", "Wskaż źródło, z którego pochodzą dane."),
         ("name", "", "To pole jest wymagane."),
         ("voivodeship", "bawaria", "Nieprawidłowy wybór"),
+        ("legal_form", "spzoo", "Nieprawidłowy wybór"),
     ],
 )
 def test_account_form_refuses_bad_input_and_logs_it(crm, field, value, message):
@@ -118,6 +119,92 @@ def test_account_form_stores_identifiers_compact(crm):
     assert crm.sql("SELECT nip, regon, krs, postal_code FROM account ORDER BY id DESC LIMIT 1") == [
         ("5260250274", "012100784", "0000019193", "00-950")
     ]
+
+
+ONLY_SOLE_TRADER = (
+    "PESEL podaje się tylko dla jednoosobowej działalności gospodarczej (przedsiębiorca – osoba fizyczna)."
+)
+JDG_NOT_IN_KRS = (
+    "Jednoosobowa działalność gospodarcza nie jest wpisywana do KRS – przedsiębiorca (osoba fizyczna) jest wpisany "
+    "do CEIDG"
+)
+CIVIL_NOT_IN_KRS = "Spółka cywilna nie jest wpisywana do KRS"
+
+
+@pytest.mark.parametrize(
+    ("legal_form", "pesel", "krs", "errors"),
+    [
+        ("jdg", "44051401359", None, {}),
+        ("jdg", None, None, {}),
+        (None, None, "0000253193", {}),
+        ("spolka_z_oo", None, "0000253193", {}),
+        ("spolka_cywilna", None, None, {}),
+        ("spolka_z_oo", "44051401359", None, {"pesel": ONLY_SOLE_TRADER}),
+        ("spolka_cywilna", "44051401359", None, {"pesel": ONLY_SOLE_TRADER}),
+        (None, "44051401359", None, {"pesel": ONLY_SOLE_TRADER}),
+        ("jdg", "44051401359", "0000253193", {"krs": JDG_NOT_IN_KRS}),
+        ("spolka_cywilna", None, "0000253193", {"krs": CIVIL_NOT_IN_KRS}),
+        ("spolka_cywilna", "44051401359", "0000253193", {"pesel": ONLY_SOLE_TRADER, "krs": CIVIL_NOT_IN_KRS}),
+    ],
+)
+def test_legal_form_decides_whether_a_company_has_a_pesel_or_a_krs(legal_form, pesel, krs, errors):
+    found = v.legal_form_errors(legal_form, pesel=pesel, krs=krs)
+    assert set(found) == set(errors)
+    assert all(found[name].startswith(message) for name, message in errors.items())
+
+
+def test_a_civil_partnership_is_explained_correctly():
+    message = v.legal_form_errors("spolka_cywilna", pesel=None, krs="0000253193")["krs"]
+    assert "wspólnicy" in message and "CEIDG" in message  # its partners are in CEIDG, the partnership is in no KRS
+
+
+SOLE_TRADER = {**ACCOUNT, "name": "Usługi Ogrodnicze Jan Zieliński", "legal_form": "jdg"}
+
+
+def test_sole_trader_is_saved_with_the_owners_pesel_compact(crm):
+    response = crm.post("accounts/new", {**SOLE_TRADER, "pesel": "440514 01359", "nip": "586-213-47-06"})
+    assert response.status_code == 302
+    assert crm.sql("SELECT legal_form, pesel, krs FROM account ORDER BY id DESC LIMIT 1") == [
+        ("jdg", "44051401359", None)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"pesel": "44051401358"}, "pesel", "PESEL ma niepoprawną cyfrę kontrolną"),
+        ({"pesel": "4405140135"}, "pesel", "PESEL musi mieć 11 cyfr (wpisano 10)"),
+        ({"pesel": "4405140135X"}, "pesel", "PESEL może zawierać tylko cyfry"),
+        ({"pesel": "02381307589"}, "pesel", "PESEL zawiera nieistniejącą datę urodzenia"),
+        ({"pesel": "44051401359", "legal_form": "spolka_z_oo"}, "pesel", ONLY_SOLE_TRADER),
+        ({"pesel": "44051401359", "legal_form": "spolka_cywilna"}, "pesel", ONLY_SOLE_TRADER),
+        ({"pesel": "44051401359", "legal_form": ""}, "pesel", ONLY_SOLE_TRADER),
+        ({"pesel": "44051401359", "krs": "0000253193"}, "krs", JDG_NOT_IN_KRS),
+        ({"krs": "0000253193"}, "krs", JDG_NOT_IN_KRS),
+        ({"krs": "0000253193", "legal_form": "spolka_cywilna"}, "krs", CIVIL_NOT_IN_KRS),
+    ],
+)
+def test_account_pesel_is_refused_unless_a_valid_one_of_a_sole_trader(crm, data, field, message):
+    before = crm.sql("SELECT * FROM account ORDER BY id")
+    response = crm.post("accounts/new", {**SOLE_TRADER, **data})
+    assert response.status_code == 200 and message in text_of(response)
+    assert crm.sql("SELECT * FROM account ORDER BY id") == before  # nothing saved
+    refused = crm.log("validation_error")[-1]  # the attempt is in the log, with what was typed
+    assert refused["details"]["form"] == "firma" and message in refused["summary"]
+    assert any(m.startswith(message) for m in refused["details"]["errors"][field])
+    assert all(refused["details"]["submitted"][name] == value for name, value in data.items())
+
+
+def test_editing_a_sole_trader_into_a_company_keeps_nothing_inconsistent(crm):
+    piekarnia = crm.one("SELECT id FROM account WHERE legal_form = 'jdg'")
+    stored = crm.sql("SELECT * FROM account WHERE id = :id", {"id": piekarnia})
+    page = crm.get(f"accounts/{piekarnia}/edit").get_data(as_text=True)
+    assert "79051498720" in page  # the candidate's role (Administrator CRM) sees PESEL
+    data = {**ACCOUNT, "name": "Piekarnia Złoty Kłos sp. z o.o.", "legal_form": "spolka_z_oo", "pesel": "79051498720"}
+    response = crm.post(f"accounts/{piekarnia}/edit", data)
+    assert response.status_code == 200 and ONLY_SOLE_TRADER in text_of(response)
+    assert crm.sql("SELECT * FROM account WHERE id = :id", {"id": piekarnia}) == stored
+    assert crm.log("validation_error")[-1]["entity_id"] == piekarnia
 
 
 CONTACT = {"first_name": "Jan", "last_name": "Zawadzki", "data_source": "polecenie"}

@@ -6,7 +6,7 @@ from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from simulator.crm import validators as v
-from simulator.crm.enums import AcquisitionMethod, CompanySize, ContactChannel, DataSource, Voivodeship
+from simulator.crm.enums import AcquisitionMethod, CompanySize, ContactChannel, DataSource, LegalForm, Voivodeship
 from simulator.crm.forms.fields import REQUIRED, CrmForm, IdSelect, OptionalSelect, clean, enum_choices, normalised
 
 SOURCE_REQUIRED = "Wskaż źródło, z którego pochodzą dane."
@@ -16,9 +16,15 @@ class AccountForm(CrmForm):
     """A company (firma)."""
 
     name = StringField("Nazwa firmy", [InputRequired(REQUIRED), Length(max=200, message="Najwyżej 200 znaków.")])
+    legal_form = OptionalSelect("Forma prawna", choices=enum_choices(LegalForm, empty=True))
     nip = StringField("NIP", [normalised(v.normalise_nip)], description="10 cyfr, np. 779-463-05-39")
     regon = StringField("REGON", [normalised(v.normalise_regon)], description="9 lub 14 cyfr")
     krs = StringField("Numer KRS", [normalised(v.normalise_krs)], description="10 cyfr, np. 0000253193")
+    pesel = StringField(
+        "PESEL przedsiębiorcy",
+        [normalised(v.normalise_pesel)],
+        description="Tylko dla jednoosobowej działalności gospodarczej (PESEL właściciela).",
+    )
     street = StringField("Ulica i numer", [Length(max=200, message="Najwyżej 200 znaków.")])
     postal_code = StringField("Kod pocztowy", [normalised(v.normalise_postal_code)], description="NN-NNN")
     city = StringField("Miejscowość", [Length(max=100, message="Najwyżej 100 znaków.")])
@@ -44,6 +50,8 @@ class AccountForm(CrmForm):
             "nip": self.nip.data or None,
             "regon": self.regon.data or None,
             "krs": self.krs.data or None,
+            "legal_form": LegalForm(self.legal_form.data) if self.legal_form.data else None,
+            "pesel": self.pesel.data or None,
             "street": clean(self.street),
             "postal_code": self.postal_code.data,
             "city": clean(self.city),

@@ -8,12 +8,16 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from simulator.crm.base import Base, UTCDateTime, enum_column
-from simulator.crm.enums import AcquisitionMethod, CompanySize, ContactChannel, DataSource, Voivodeship
+from simulator.crm.enums import AcquisitionMethod, CompanySize, ContactChannel, DataSource, LegalForm, Voivodeship
 from simulator.crm.models.system import CrmUser
 
 
 class Account(Base):
-    """A customer company (firma / kontrahent)."""
+    """A customer company (firma / kontrahent).
+
+    ``pesel`` is the owner's PESEL of a sole trader (``legal_form`` JDG) only: personal data, shown under the same
+    role permission as a person's PESEL. New columns are nullable, so an older instance can gain them as they are.
+    """
 
     __tablename__ = "account"
 
@@ -22,6 +26,8 @@ class Account(Base):
     nip: Mapped[str | None] = mapped_column(String(10), index=True)
     regon: Mapped[str | None] = mapped_column(String(14))
     krs: Mapped[str | None] = mapped_column(String(10))
+    legal_form: Mapped[LegalForm | None] = mapped_column(enum_column(LegalForm))
+    pesel: Mapped[str | None] = mapped_column(String(11))
     street: Mapped[str] = mapped_column(String(200), default="")
     postal_code: Mapped[str] = mapped_column(String(6), default="")
     city: Mapped[str] = mapped_column(String(100), default="")

@@ -17,6 +17,7 @@ class GusRecord(Base):
     nip: Mapped[str] = mapped_column(String(10), index=True, default="")
     regon: Mapped[str] = mapped_column(String(14), index=True, default="")
     krs: Mapped[str] = mapped_column(String(10), default="")
+    legal_form: Mapped[str] = mapped_column(String(30), default="", server_default="")  # a LegalForm value or ""
     name: Mapped[str] = mapped_column(String(300))
     street: Mapped[str] = mapped_column(String(200), default="")
     postal_code: Mapped[str] = mapped_column(String(6), default="")

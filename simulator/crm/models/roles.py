@@ -11,6 +11,8 @@ from simulator.crm.base import Base
 
 # personal fields of a person whose visibility a role controls, with their Polish labels
 PROTECTED_FIELDS = {"pesel": "PESEL", "birth_date": "data urodzenia", "email": "e-mail", "phone": "telefon"}
+# the protected fields a company holds: a sole trader's PESEL is its owner's (the same permission as a person's)
+ACCOUNT_PROTECTED_FIELDS = ("pesel",)
 MANAGE_USERS_LABEL = "administrowanie użytkownikami i rolami"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from simulator.crm import validators as v
 from simulator.crm.models import Account, Contact, CrmUser
@@ -34,40 +34,56 @@ class DuplicateWarning(CrmError):
         self.duplicates = duplicates
 
 
-def find_account_duplicates(ctx: Ctx, values: dict, exclude_id: int | None = None) -> list[Duplicate]:
-    """Return companies with the same NIP, e-mail or phone."""
-    checks = [(Account.nip, "NIP", values.get("nip")), (Account.email, "e-mail", values.get("email"))]
-    checks.append((Account.phone, "telefon", values.get("phone")))
+def _shown(label: str, value: str) -> str:
+    """Return a matched value as a duplicate warning shows it (a PESEL only by its last four digits)."""
+    if label == "NIP":
+        return v.format_nip(value)
+    if label == "telefon":
+        return v.format_phone(value)
+    return "•" * 7 + value[-4:] if label == "PESEL" else value
+
+
+def _same_values(
+    ctx: Ctx, kind: str, model: type, checks: list[tuple[Any, str, Any]], other: ColumnElement[bool] | None
+) -> list[Duplicate]:
+    """Return the records of ``model`` (limited by ``other``) having any of the checked values."""
     found = []
     for column, label, value in checks:
         if not value:
             continue
-        query = select(Account).where(column == value)
-        if exclude_id is not None:
-            query = query.where(Account.id != exclude_id)
-        for account in ctx.session.scalars(query.order_by(Account.id)):
-            shown = v.format_nip(value) if label == "NIP" else v.format_phone(value) if label == "telefon" else value
-            found.append(Duplicate("account", account.id, account.name, label, shown))
+        query = select(model).where(column == value)
+        if other is not None:
+            query = query.where(other)
+        for obj in ctx.session.scalars(query.order_by(model.id)):
+            found.append(Duplicate(kind, obj.id, str(obj), label, _shown(label, value)))
     return found
+
+
+def find_account_duplicates(ctx: Ctx, values: dict, exclude_id: int | None = None) -> list[Duplicate]:
+    """Return companies with the same NIP, e-mail, phone or PESEL, and persons with that PESEL elsewhere.
+
+    A sole trader's owner is usually a person of their own company too: that is no duplicate.
+    """
+    pesel = values.get("pesel")
+    checks = [(Account.nip, "NIP", values.get("nip")), (Account.email, "e-mail", values.get("email"))]
+    checks += [(Account.phone, "telefon", values.get("phone")), (Account.pesel, "PESEL", pesel)]
+    others = Account.id != exclude_id if exclude_id is not None else None
+    elsewhere = or_(Contact.account_id.is_(None), Contact.account_id != exclude_id) if exclude_id is not None else None
+    return _same_values(ctx, "account", Account, checks, others) + _same_values(
+        ctx, "contact", Contact, [(Contact.pesel, "PESEL", pesel)], elsewhere
+    )
 
 
 def find_contact_duplicates(ctx: Ctx, values: dict, exclude_id: int | None = None) -> list[Duplicate]:
-    """Return persons with the same e-mail, phone or PESEL."""
+    """Return persons with the same e-mail, phone or PESEL, and sole traders with that PESEL but another company."""
+    pesel, account_id = values.get("pesel"), values.get("account_id")
     checks = [(Contact.email, "e-mail", values.get("email")), (Contact.phone, "telefon", values.get("phone"))]
-    checks.append((Contact.pesel, "PESEL", values.get("pesel")))
-    found = []
-    for column, label, value in checks:
-        if not value:
-            continue
-        query = select(Contact).where(column == value)
-        if exclude_id is not None:
-            query = query.where(Contact.id != exclude_id)
-        for contact in ctx.session.scalars(query.order_by(Contact.id)):
-            shown = (
-                v.format_phone(value) if label == "telefon" else ("•" * 7 + value[-4:] if label == "PESEL" else value)
-            )
-            found.append(Duplicate("contact", contact.id, contact.full_name, label, shown))
-    return found
+    checks.append((Contact.pesel, "PESEL", pesel))
+    others = Contact.id != exclude_id if exclude_id is not None else None
+    elsewhere = Account.id != account_id if account_id is not None else None
+    return _same_values(ctx, "contact", Contact, checks, others) + _same_values(
+        ctx, "account", Account, [(Account.pesel, "PESEL", pesel)], elsewhere
+    )
 
 
 def _check_owner(ctx: Ctx, owner_id: int | None) -> None:
@@ -75,9 +91,21 @@ def _check_owner(ctx: Ctx, owner_id: int | None) -> None:
         raise CrmError("Wskaż opiekuna handlowego.", {"owner_id": ["Wskaż opiekuna handlowego."]})
 
 
+def check_legal_form(legal_form: str | None, *, pesel: str | None, krs: str | None) -> None:
+    """Refuse (``CrmError``) what the legal form rules out: a PESEL but of a sole trader, a KRS of one in CEIDG."""
+    errors = v.legal_form_errors(legal_form, pesel=pesel, krs=krs)
+    if errors:
+        raise CrmError(" ".join(errors.values()), {name: [message] for name, message in errors.items()})
+
+
+def _check_account(ctx: Ctx, values: dict) -> None:
+    _check_owner(ctx, values.get("owner_id"))
+    check_legal_form(values.get("legal_form"), pesel=values.get("pesel"), krs=values.get("krs"))
+
+
 def create_account(ctx: Ctx, values: dict, *, duplicates_confirmed: bool = False) -> Account:
     """Create a company; warn first about similar records unless the user confirmed."""
-    _check_owner(ctx, values.get("owner_id"))
+    _check_account(ctx, values)
     duplicates = find_account_duplicates(ctx, values)
     if duplicates and not duplicates_confirmed:
         raise DuplicateWarning(duplicates)
@@ -99,7 +127,7 @@ def create_account(ctx: Ctx, values: dict, *, duplicates_confirmed: bool = False
 
 def update_account(ctx: Ctx, account: Account, values: dict, *, duplicates_confirmed: bool = False) -> bool:
     """Change a company's data; return whether anything changed."""
-    _check_owner(ctx, values.get("owner_id"))
+    _check_account(ctx, values)
     duplicates = find_account_duplicates(ctx, values, exclude_id=account.id)
     if duplicates and not duplicates_confirmed:
         raise DuplicateWarning(duplicates)
@@ -187,8 +215,14 @@ def update_contact(
     return True, notices
 
 
-def search_accounts(ctx: Ctx, text: str = "", voivodeship: str | None = None, size: str | None = None):
-    """Return companies matching a name/NIP/city search and optional filters."""
+def search_accounts(
+    ctx: Ctx,
+    text: str = "",
+    voivodeship: str | None = None,
+    size: str | None = None,
+    legal_form: str | None = None,
+):
+    """Return companies matching a name/NIP/city search (never a PESEL) and optional filters."""
     query = select(Account).order_by(Account.name)
     if text:
         like = f"%{text.strip()}%"
@@ -201,4 +235,6 @@ def search_accounts(ctx: Ctx, text: str = "", voivodeship: str | None = None, si
         query = query.where(Account.voivodeship == voivodeship)
     if size:
         query = query.where(Account.size == size)
+    if legal_form:
+        query = query.where(Account.legal_form == legal_form)
     return list(ctx.session.scalars(query))

@@ -2,7 +2,9 @@
 
 The registers are fixtures inside the instance (no network). A lookup finds the register's record by the
 company's NIP (or its REGON), compares it field by field with the CRM and lists warnings a careful salesperson
-must notice: a closed business, a REGON of a local unit, an invalid VAT-UE number.
+must notice: a closed business, a REGON of a local unit, an invalid VAT-UE number. The GUS record gives the legal
+form (a natural person's business, type F, is a sole trader's); it never gives the owner's PESEL, which GUS does
+not publish.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from simulator.crm.enums import Voivodeship
+from simulator.crm.enums import LegalForm, Voivodeship
 from simulator.crm.models import Account, GusRecord, ViesRecord
+from simulator.crm.services.accounts import check_legal_form
 from simulator.crm.services.common import CrmError, Ctx, apply_changes, record
 
 GUS_FIELDS = {
@@ -20,6 +23,7 @@ GUS_FIELDS = {
     "nip": "NIP",
     "regon": "REGON",
     "krs": "KRS",
+    "legal_form": "Forma prawna",
     "street": "Ulica i numer",
     "postal_code": "Kod pocztowy",
     "city": "Miejscowość",
@@ -32,6 +36,7 @@ UNIT_TYPES = {
     "F": "osoba fizyczna prowadząca działalność",
     "LP": "jednostka lokalna",
 }
+ENUMS = {"voivodeship": Voivodeship, "legal_form": LegalForm}  # fields compared by value, shown by label
 
 
 @dataclass
@@ -46,6 +51,14 @@ class Row:
     @property
     def differs(self) -> bool:
         return self.register != "" and self.crm.casefold().strip() != self.register.casefold().strip()
+
+    @property
+    def crm_text(self) -> str:
+        return _label(self.name, self.crm)
+
+    @property
+    def register_text(self) -> str:
+        return _label(self.name, self.register)
 
 
 @dataclass
@@ -65,6 +78,18 @@ class LookupResult:
 
 def _text(value) -> str:
     return "" if value is None else str(getattr(value, "value", value))
+
+
+def _label(name: str, value: str) -> str:
+    enum = ENUMS.get(name)
+    return enum(value).label if enum is not None and value in set(enum) else value
+
+
+def _registered(main: GusRecord, name: str) -> str:
+    """Return a field as the register states it; a natural person's business (type F) is a sole trader's."""
+    if name == "legal_form" and not main.legal_form and main.unit_type == "F":
+        return LegalForm.JDG.value
+    return _text(getattr(main, name))
 
 
 def gus_lookup(ctx: Ctx, account: Account) -> LookupResult:
@@ -92,7 +117,7 @@ def gus_lookup(ctx: Ctx, account: Account) -> LookupResult:
         result.warnings.append("Brak podmiotu o tym NIP/REGON w rejestrze REGON – sprawdź numer u klienta.")
     else:
         result.rows = [
-            Row(n, label, _text(getattr(account, n)), _text(getattr(main, n))) for n, label in GUS_FIELDS.items()
+            Row(n, label, _text(getattr(account, n)), _registered(main, n)) for n, label in GUS_FIELDS.items()
         ]
         result.facts = {
             "Rodzaj podmiotu": UNIT_TYPES.get(main.unit_type, main.unit_type),
@@ -158,10 +183,10 @@ def apply_corrections(ctx: Ctx, account: Account, register: str, fields: list[st
         raise CrmError(
             "Zaznacz co najmniej jedno pole, którego wartość różni się od rejestru.", {"fields": ["Zaznacz pole."]}
         )
-    values = {}
-    for name in chosen:
-        value = rows[name].register
-        values[name] = Voivodeship(value) if name == "voivodeship" else value
+    values = {name: ENUMS[name](rows[name].register) if name in ENUMS else rows[name].register for name in chosen}
+    check_legal_form(
+        values.get("legal_form", account.legal_form), pesel=account.pesel, krs=values.get("krs", account.krs)
+    )
     before, after = apply_changes(account, values)
     account.updated_at = ctx.now
     record(

@@ -3,6 +3,8 @@
 Every page that shows a person's protected fields (``PROTECTED_FIELDS``) goes through ``mask`` and
 ``record_read`` (together: ``reveal``): a field the acting user's role may not see is never sent to the page,
 and each display of a protected value is one ``contact.personal_data_read`` entry naming the fields shown.
+A sole trader's company holds its owner's PESEL (``ACCOUNT_PROTECTED_FIELDS``): the same helpers take the
+company, under the same role permission, and log ``account.personal_data_read``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from simulator.crm.models import Contact, CrmRole, CrmUser
-from simulator.crm.models.roles import MANAGE_USERS_LABEL, PROTECTED_FIELDS
+from simulator.crm.models import Account, Contact, CrmRole, CrmUser
+from simulator.crm.models.roles import ACCOUNT_PROTECTED_FIELDS, MANAGE_USERS_LABEL, PROTECTED_FIELDS
 from simulator.crm.services.common import AccessDenied, CrmError, Ctx, record
 
 HIDDEN_TEXT = "ukryte – brak uprawnień roli"
+
+Holder = Contact | Account  # a record holding someone's protected personal data
 
 
 def acting_user(ctx: Ctx) -> CrmUser | None:
@@ -60,9 +64,17 @@ class Shown:
     hidden: frozenset[str]
 
 
-def personal_values(contact: Contact) -> dict[str, Any]:
-    """Return every protected field of a person as stored now."""
-    return {name: getattr(contact, name) for name in PROTECTED_FIELDS}
+def personal_values(holder: Holder) -> dict[str, Any]:
+    """Return every protected field of a person (of a company: the sole trader's PESEL) as stored now."""
+    names = ACCOUNT_PROTECTED_FIELDS if isinstance(holder, Account) else PROTECTED_FIELDS
+    return {name: getattr(holder, name) for name in names}
+
+
+def _subject(holder: Holder) -> tuple[str, int | None, str]:
+    """Return the log's entity type, the company and the name of a record holding personal data."""
+    if isinstance(holder, Account):
+        return "account", holder.id, holder.name
+    return "contact", holder.account_id, holder.full_name
 
 
 def mask(values: Mapping[str, Any], allowed: set[str]) -> Shown:
@@ -75,7 +87,7 @@ def mask(values: Mapping[str, Any], allowed: set[str]) -> Shown:
 
 def record_read(
     ctx: Ctx,
-    contact: Contact,
+    holder: Holder,
     view: str,
     user: CrmUser | None,
     fields: Iterable[str],
@@ -83,7 +95,7 @@ def record_read(
     hidden: Iterable[str] = (),
     as_user: CrmUser | None = None,
 ) -> None:
-    """Log that a page displayed these protected fields of a person (nothing is logged when it displayed none)."""
+    """Log that a page displayed these protected fields of a person or sole trader (nothing when it showed none)."""
     fields, hidden = set(fields), set(hidden)
     shown = [label for name, label in PROTECTED_FIELDS.items() if name in fields]
     if not shown:
@@ -99,36 +111,37 @@ def record_read(
     if as_user is not None:
         details["acting_user"] = user.full_name if user else ""
         details["acting_role"] = user.role.name if user and user.role else ""
+    kind, account_id, name = _subject(holder)
     record(
         ctx,
-        "contact.personal_data_read",
-        entity_type="contact",
-        entity_id=contact.id,
-        account_id=contact.account_id,
-        summary=f"Odczyt danych osobowych: {contact.full_name} ({', '.join(shown)})",
+        f"{kind}.personal_data_read",
+        entity_type=kind,
+        entity_id=holder.id,
+        account_id=account_id,
+        summary=f"Odczyt danych osobowych: {name} ({', '.join(shown)})",
         details=details,
     )
 
 
 def reveal(
     ctx: Ctx,
-    contact: Contact,
+    holder: Holder,
     view: str,
     user: CrmUser | None,
     *,
     values: Mapping[str, Any] | None = None,
     as_user: CrmUser | None = None,
 ) -> Shown:
-    """Return what a page may show of a person's protected fields and log the read of the values it shows.
+    """Return what a page may show of a person's (a sole trader's) protected fields and log the read of those shown.
 
     ``user`` acts; ``as_user`` is the user whose view is previewed (limited to what ``user`` may see too);
-    ``values`` are what the page would display (default: every protected field of the person as stored now).
+    ``values`` are what the page would display (default: every protected field of the record as stored now).
     """
-    wanted = dict(values) if values is not None else personal_values(contact)
+    wanted = dict(values) if values is not None else personal_values(holder)
     shown = mask(wanted, visible_fields(user, as_user))
     record_read(
         ctx,
-        contact,
+        holder,
         view,
         user,
         [name for name, value in shown.values.items() if value],
@@ -139,7 +152,7 @@ def reveal(
 
 
 def require_whole(
-    contact: Contact, fields: Iterable[str], user: CrmUser | None, what: str, *, entity_type: str, entity_id: int
+    holder: Holder, fields: Iterable[str], user: CrmUser | None, what: str, *, entity_type: str, entity_id: int
 ) -> None:
     """Refuse (``AccessDenied``) a document kept unchanged that holds fields the user's role may not see.
 
@@ -155,7 +168,7 @@ def require_whole(
             "Ten dokument pokazuje się tylko w całości – poproś o niego osobę z odpowiednimi uprawnieniami.",
             entity_type=entity_type,
             entity_id=entity_id,
-            account_id=contact.account_id,
+            account_id=_subject(holder)[1],
         )
 
 

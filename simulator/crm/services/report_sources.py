@@ -113,6 +113,7 @@ def _accounts(session: Session) -> list[dict[str, Any]]:
         {
             "name": a.name,
             "nip": a.nip or "",
+            "legal_form": _label(a.legal_form),
             "city": a.city,
             "voivodeship": _label(a.voivodeship),
             "size": _label(a.size),
@@ -190,6 +191,7 @@ SOURCES: dict[str, Source] = {
             (
                 Field("name", "Nazwa", "text"),
                 Field("nip", "NIP", "text"),
+                Field("legal_form", "Forma prawna", "text"),
                 Field("city", "Miejscowość", "text"),
                 Field("voivodeship", "Województwo", "text"),
                 Field("size", "Wielkość", "text"),

@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import select
 
 from simulator.crm.enums import OpportunityStatus
-from simulator.crm.models import Activity, Consent, Contact, Opportunity, ProcessingPurpose, SubjectRequest
+from simulator.crm.models import (
+    Account,
+    Activity,
+    Consent,
+    Contact,
+    Opportunity,
+    ProcessingPurpose,
+    SubjectRequest,
+)
 from simulator.crm.models.rodo import ConsentChannel, RequestKind, RequestStatus
 from simulator.crm.services.common import CrmError, Ctx, record
 from simulator.crm.services.rodo_deadlines import request_deadline
@@ -125,8 +133,18 @@ def create_request(ctx: Ctx, contact: Contact, values: dict) -> SubjectRequest:
     return request
 
 
+def own_businesses(ctx: Ctx, contact: Contact) -> list[Account]:
+    """Return the sole traders recorded with the person's PESEL: the person's own business."""
+    if not contact.pesel:
+        return []
+    return list(ctx.session.scalars(select(Account).where(Account.pesel == contact.pesel).order_by(Account.id)))
+
+
 def anonymise(ctx: Ctx, contact: Contact) -> list[str]:
-    """Replace a person's identifying data; keep records the law requires, linked to the anonymised person."""
+    """Replace a person's identifying data; keep records the law requires, linked to the anonymised person.
+
+    The person's PESEL is removed from their own business (a sole trader's company) too; its company data stays.
+    """
     retained = [
         f"szansa „{o.name}” ({o.status.label}) – {RETENTION_BASIS}"
         for o in ctx.session.scalars(select(Opportunity).where(Opportunity.contact_id == contact.id))
@@ -143,6 +161,18 @@ def anonymise(ctx: Ctx, contact: Contact) -> list[str]:
         "last_name": contact.last_name,
         "fields": [n for n in ("email", "phone", "pesel", "birth_date", "position", "notes") if getattr(contact, n)],
     }
+    for account in own_businesses(ctx, contact):
+        account.pesel, account.updated_at = None, ctx.now
+        record(
+            ctx,
+            "account.personal_data_removed",
+            entity_type="account",
+            entity_id=account.id,
+            account_id=account.id,
+            summary=f"Usunięto PESEL przedsiębiorcy z danych firmy „{account.name}” (usunięcie danych osoby "
+            f"nr {contact.id} na jej żądanie)",
+            before={"fields_removed": ["pesel"]},
+        )
     contact.first_name, contact.last_name = "Osoba", f"zanonimizowana nr {contact.id}"
     contact.email, contact.phone, contact.pesel, contact.birth_date = "", "", None, None
     contact.position, contact.notes, contact.preferred_channel = "", "", None
@@ -228,6 +258,16 @@ def person_data(ctx: Ctx, contact: Contact) -> dict[str, Any]:
             "metoda_pozyskania": contact.acquisition_method.label if contact.acquisition_method else "",
         },
         "firma": contact.account.name if contact.account else "",
+        "dzialalnosc_gospodarcza": [
+            {
+                "firma": a.name,
+                "forma_prawna": a.legal_form.label if a.legal_form else "",
+                "nip": a.nip or "",
+                "regon": a.regon or "",
+                "pesel": a.pesel,
+            }
+            for a in own_businesses(ctx, contact)
+        ],
         "zgody": [
             {
                 "cel": c.purpose.name,

@@ -1,17 +1,21 @@
-"""Companies (firmy): list, create, detail, edit and the timeline of every event."""
+"""Companies (firmy): list, create, detail, edit and the timeline of every event.
+
+A sole trader's PESEL is its owner's personal data: the card and the edit form show it as a person's PESEL is
+shown (masked for a role that may not see it, each display a logged read), and the list never shows it.
+"""
 
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from simulator.crm.enums import CompanySize, Voivodeship
+from simulator.crm.enums import CompanySize, LegalForm, Voivodeship
 from simulator.crm.forms.accounts import AccountForm
 from simulator.crm.models import Account, Activity, Opportunity
 from simulator.crm.services import accounts as svc
 from simulator.crm.services import timeline
 from simulator.crm.services.common import CrmError, record
-from simulator.crm.views import choices
+from simulator.crm.views import choices, protected
 from simulator.crm.views.context import bp, ctx, get_or_404, refuse, where
 from simulator.crm.views.timeline import render_timeline
 
@@ -34,19 +38,22 @@ def warn_duplicates(exc: svc.DuplicateWarning, form, *, entity_type: str, entity
 
 @bp.get("/accounts/")
 def account_list():
-    """List companies, searchable by name, city or NIP and filterable by region and size."""
+    """List companies, searchable by name, city or NIP and filterable by region, size and legal form."""
     text = request.args.get("q", "")[:100]
     voivodeship = request.args.get("voivodeship") if request.args.get("voivodeship") in set(Voivodeship) else None
     size = request.args.get("size") if request.args.get("size") in set(CompanySize) else None
-    rows = svc.search_accounts(ctx(), text, voivodeship, size)
+    legal_form = request.args.get("legal_form") if request.args.get("legal_form") in set(LegalForm) else None
+    rows = svc.search_accounts(ctx(), text, voivodeship, size, legal_form)
     return render_template(
         "crm/accounts/list.html",
         accounts=rows,
         q=text,
         voivodeship=voivodeship,
         size=size,
+        legal_form=legal_form,
         voivodeships=Voivodeship,
         sizes=CompanySize,
+        legal_forms=LegalForm,
     )
 
 
@@ -106,24 +113,33 @@ def account_new():
 
 @bp.get("/accounts/<int:account_id>")
 def account_detail(account_id: int):
-    """Show a company with its people, opportunities and activities."""
+    """Show a company with its people, opportunities and activities; showing a sole trader's PESEL is a logged read.
+
+    A user administrator may preview the card as another user (``?as_user=``), as a person's card.
+    """
     account = get_or_404(Account, account_id)
+    card = protected.card(account, "karta firmy", "Podgląd karty firmy jako inny użytkownik", entity_type="account")
+    g.db.commit()
     opportunities = g.db.scalars(
         select(Opportunity).where(Opportunity.account_id == account.id).order_by(Opportunity.id)
     )
     activities = g.db.scalars(select(Activity).where(Activity.account_id == account.id).order_by(Activity.due_date))
     return render_template(
-        "crm/accounts/detail.html", account=account, opportunities=list(opportunities), activities=list(activities)
+        "crm/accounts/detail.html",
+        account=account,
+        opportunities=list(opportunities),
+        activities=list(activities),
+        **card,
     )
 
 
 @bp.route("/accounts/<int:account_id>/edit", methods=["GET", "POST"])
 def account_edit(account_id: int):
-    """Edit a company."""
+    """Edit a company; a sole trader's PESEL is shown only to a role that may see it (a logged read)."""
     account = get_or_404(Account, account_id)
     form = AccountForm(obj=account)
     form.owner_id.choices = choices.users(empty=True)
-    response, duplicates = _save(form, account)
+    response, duplicates = protected.edit_guarded(form, account, lambda: _save(form, account))
     return response or render_template("crm/accounts/form.html", form=form, account=account, duplicates=duplicates)
 
 

@@ -6,12 +6,11 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
 from simulator.crm.forms.accounts import ContactForm
-from simulator.crm.models import Account, Activity, Contact, CrmUser, Opportunity
-from simulator.crm.models.roles import PROTECTED_FIELDS
+from simulator.crm.models import Account, Activity, Contact, Opportunity
 from simulator.crm.services import accounts as svc
 from simulator.crm.services import permissions, timeline
 from simulator.crm.services.common import CrmError
-from simulator.crm.views import choices
+from simulator.crm.views import choices, protected
 from simulator.crm.views.accounts import warn_duplicates
 from simulator.crm.views.context import bp, ctx, get_or_404, refuse, show_notices
 from simulator.crm.views.timeline import render_timeline
@@ -80,18 +79,8 @@ def contact_detail(contact_id: int):
     see, and never a field the administrator may not see. Anyone else asking for a preview gets 403.
     """
     contact = get_or_404(Contact, contact_id)
-    me = permissions.acting_user(ctx())
-    as_user = g.db.get(CrmUser, request.args.get("as_user", type=int) or 0)
-    if as_user is not None and me is not None and as_user.id == me.id:
-        as_user = None  # "as myself" is no preview
-    if as_user is not None:
-        permissions.require_user_admin(
-            ctx(), "Podgląd karty osoby jako inny użytkownik", entity_type="contact", entity_id=contact.id
-        )
-    view = "karta osoby" + (" (podgląd jako inny użytkownik)" if as_user else "")
-    shown = permissions.reveal(ctx(), contact, view, me, as_user=as_user)
+    card = protected.card(contact, "karta osoby", "Podgląd karty osoby jako inny użytkownik", entity_type="contact")
     g.db.commit()
-    users = g.db.scalars(select(CrmUser).order_by(CrmUser.full_name)) if permissions.may_manage_users(me) else []
     opportunities = g.db.scalars(select(Opportunity).where(Opportunity.contact_id == contact.id))
     activities = g.db.scalars(select(Activity).where(Activity.contact_id == contact.id).order_by(Activity.due_date))
     return render_template(
@@ -99,10 +88,7 @@ def contact_detail(contact_id: int):
         contact=contact,
         opportunities=list(opportunities),
         activities=list(activities),
-        shown=shown,
-        viewer=as_user or me,
-        as_user=as_user,
-        users=list(users),
+        **card,
     )
 
 
@@ -112,17 +98,7 @@ def contact_edit(contact_id: int):
     contact = get_or_404(Contact, contact_id)
     form = ContactForm(obj=contact)
     form.account_id.choices = choices.accounts()
-    me = permissions.acting_user(ctx())
-    hidden = set(PROTECTED_FIELDS) - permissions.visible_fields(me)
-    if not form.is_submitted():
-        permissions.reveal(ctx(), contact, "formularz edycji", me)
-        g.db.commit()
-    for name in hidden:  # a field the role may not see keeps its stored value and is never sent to the page
-        getattr(form, name).data = getattr(contact, name)
-    response, duplicates = _save(form, contact)
-    for name in hidden:
-        getattr(form, name).data = None
-        getattr(form, name).render_kw = {"disabled": True, "placeholder": permissions.HIDDEN_TEXT}
+    response, duplicates = protected.edit_guarded(form, contact, lambda: _save(form, contact))
     return response or render_template("crm/contacts/form.html", form=form, contact=contact, duplicates=duplicates)
 
 

@@ -1,0 +1,78 @@
+"""The pages' side of field permissions, shared by the cards and edit forms of persons and sole traders.
+
+A card may be previewed by a user administrator as another user (``?as_user=``); an edit form never sends a
+protected field the acting role may not see, and a save keeps that field's stored value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from flask import g, request
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from simulator.crm.models import CrmUser
+from simulator.crm.models.roles import PROTECTED_FIELDS
+from simulator.crm.services import permissions
+from simulator.crm.services.accounts import Duplicate
+from simulator.crm.services.permissions import Holder
+
+Saved = tuple[Response | None, list[Duplicate]]  # a redirect after the save (or None) and the duplicates shown
+HIDDEN_FIELD_HINT = (
+    "Twoja rola nie widzi zapisanej wartości tego pola – taką zmianę musi wykonać osoba z uprawnieniem do niego."
+)
+
+
+def _preview_user(what: str, *, entity_type: str, entity_id: int) -> CrmUser | None:
+    """Return the user whose view of a card is asked for (``?as_user=``), or None for one's own view.
+
+    Only a user administrator may preview; anyone else gets ``AccessDenied`` (403, logged).
+    """
+    me = permissions.acting_user(g.ctx)
+    as_user = g.db.get(CrmUser, request.args.get("as_user", type=int) or 0)
+    if as_user is None or (me is not None and as_user.id == me.id):
+        return None  # "as myself" is no preview
+    permissions.require_user_admin(g.ctx, what, entity_type=entity_type, entity_id=entity_id)
+    return as_user
+
+
+def card(holder: Holder, view: str, what: str, *, entity_type: str) -> dict[str, Any]:
+    """Return what a card may show of a record's protected fields, logging the read, with its preview controls.
+
+    A user administrator may preview the card as another user (``?as_user=``): it shows what that user would
+    see, and never a field the administrator may not see. ``what`` names the preview in a refusal.
+    """
+    me = permissions.acting_user(g.ctx)
+    as_user = _preview_user(what, entity_type=entity_type, entity_id=holder.id)
+    view += " (podgląd jako inny użytkownik)" if as_user else ""
+    shown = permissions.reveal(g.ctx, holder, view, me, as_user=as_user)
+    users = list(g.db.scalars(select(CrmUser).order_by(CrmUser.full_name))) if permissions.may_manage_users(me) else []
+    return {"shown": shown, "viewer": as_user or me, "as_user": as_user, "users": users}
+
+
+def edit_guarded(form, holder: Holder, save: Callable[[], Saved]) -> Saved:
+    """Run ``save`` on an edit form of a record with protected fields, showing none the acting role may not see.
+
+    Opening the form is a logged read of what it shows. A hidden field keeps the stored value through the save
+    and is rendered disabled and empty; a rule it breaks (e.g. a PESEL kept when the legal form changes) is
+    explained, since the user cannot correct a value they do not see; a duplicate found by it names no value.
+    """
+    me = permissions.acting_user(g.ctx)
+    hidden = set(permissions.personal_values(holder)) - permissions.visible_fields(me)
+    if not form.is_submitted():
+        permissions.reveal(g.ctx, holder, "formularz edycji", me)
+        g.db.commit()
+    for name in hidden:  # a field the role may not see keeps its stored value and is never sent to the page
+        getattr(form, name).data = getattr(holder, name)
+    response, duplicates = save()
+    labels = {PROTECTED_FIELDS[name] for name in hidden}
+    duplicates = [replace(d, value=permissions.HIDDEN_TEXT) if d.field in labels else d for d in duplicates]
+    for name in hidden:
+        field = getattr(form, name)
+        field.data, field.render_kw = None, {"disabled": True, "placeholder": permissions.HIDDEN_TEXT}
+        if field.errors:
+            field.errors = [*field.errors, HIDDEN_FIELD_HINT]
+    return response, duplicates
