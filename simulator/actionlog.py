@@ -132,10 +132,16 @@ def insert_rows(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
         conn.execute(_INSERT, params)
 
 
-def append_raw(conn: Connection, **fields: Any) -> dict[str, Any]:
-    """Append one entry through a raw connection (the caller holds the instance's write transaction)."""
-    last = conn.execute(_LAST).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+def append_raw(conn: Connection, *, last: tuple[int, str] | None = None, **fields: Any) -> dict[str, Any]:
+    """Append one entry through a raw connection (the caller holds the instance's write transaction).
+
+    ``last`` is the log's last (seq, hash) when the caller knows it (a fresh copy of a template whose log it
+    has read), saving the query; otherwise it is read.
+    """
+    if last is None:
+        row = conn.execute(_LAST).first()
+        last = (row[0], row[1]) if row else (0, GENESIS_HASH)
+    seq, prev = last[0] + 1, last[1]
     row = new_row(seq, prev, **fields)
     insert_rows(conn, [row])
     return row

@@ -61,6 +61,7 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateColumn, CreateTable
 
@@ -99,7 +100,7 @@ _T = f"{REGISTRY_SCHEMA}.template"
 
 # The registry's and templates' statements (PostgreSQL only; the instance-level SQL is shared with SQLite).
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
-_LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(hashtext(:key))")
+_MISSING = {"42P01", "3F000"}  # undefined table, schema: a template dropped under a provision
 _ENTER = text(
     "SELECT set_config('search_path', :schema, true), set_config('sim.instance', :instance, true), "
     "pg_advisory_xact_lock(hashtext(:schema))"
@@ -109,6 +110,10 @@ _TEMPLATE_PATH = text("SELECT set_config('search_path', :schema, true)")
 _READ_ONLY = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 _SCHEMA_EXISTS = text("SELECT 1 FROM pg_namespace WHERE nspname = :schema")
 _TEMPLATE_SOURCE = text(f"SELECT source FROM {_T} WHERE name = :name")  # noqa: S608
+# the shared lock first (in FROM), then whether the template is registered: one round trip
+_HOLD = text(
+    f"SELECT (SELECT 1 FROM {_T} WHERE name = :key) FROM (SELECT pg_advisory_xact_lock_shared(hashtext(:key))) AS held"  # noqa: S608
+)
 _TEMPLATE_INSERT = text(
     f"INSERT INTO {_T} (name, scenario, source, built_at) VALUES (:name, :scenario, :source, :built_at)"  # noqa: S608
 )
@@ -132,6 +137,8 @@ _engines: dict[str, Engine] = {}
 _ready: set[str] = set()
 _lock = threading.Lock()
 _built: set[tuple[str, str]] = set()  # (url, template) built by this process: ``cleanup`` may drop them
+_present: set[tuple[str, str]] = set()  # (url, template) built or found by this process (a provision re-checks)
+_log_tails: dict[tuple[str, str], tuple[int, str]] = {}  # (url, template) → its log's last (seq, hash)
 _start_ids: dict[tuple[str, str], dict[str, int]] = {}  # (url, template) → its highest ids
 
 
@@ -362,8 +369,11 @@ class PostgresStore(Store):
     # -- templates ----------------------------------------------------------------------------------------
     def build_template(self, scenario: Scenario) -> str:
         name = template_name(scenario)
+        if (self.url, name) in _present:  # a provision still checks it is there (and builds it again if not)
+            return name
         with self.engine.connect() as conn:
             if conn.execute(_TEMPLATE_SOURCE, {"name": name}).first() is not None:
+                _present.add((self.url, name))
                 return name
         with self.engine.begin() as conn:
             conn.execute(_LOCK, {"key": name})  # a concurrent builder waits here, then finds the template
@@ -387,6 +397,7 @@ class PostgresStore(Store):
                 },
             )
         _built.add((self.url, name))
+        _present.add((self.url, name))
         return name
 
     def template_scenario(self, template: str) -> Scenario:
@@ -399,8 +410,19 @@ class PostgresStore(Store):
 
     def _hold_template(self, conn: Connection, template: str) -> bool:
         """Keep the template from being dropped until this transaction ends; return whether it is there."""
-        conn.execute(_LOCK_SHARED, {"key": template})
-        return conn.execute(_TEMPLATE_SOURCE, {"name": template}).first() is not None
+        return conn.execute(_HOLD, {"key": template}).scalar() is not None
+
+    def _log_tail(self, conn: Connection, template: str) -> tuple[int, str]:
+        """Return the last (seq, hash) of a template's log, which a fresh copy continues (read once per process).
+
+        Reading sets the transaction's path to the template: call it before entering the instance.
+        """
+        key = (self.url, template)
+        if key not in _log_tails:
+            conn.execute(_TEMPLATE_PATH, {"schema": template})
+            row = conn.execute(actionlog._LAST).first()
+            _log_tails[key] = (row[0], row[1]) if row else (0, actionlog.GENESIS_HASH)
+        return _log_tails[key]
 
     def _start_ids(self, conn: Connection, template: str) -> dict[str, int]:
         """Return the highest id of every entity in a template (read once per process: templates never change).
@@ -445,6 +467,7 @@ class PostgresStore(Store):
             if created is not None:
                 return created
             _built.discard((self.url, template))
+            _present.discard((self.url, template))
         raise SimulatorError(f"Szablon scenariusza {scenario.id} zniknął w trakcie tworzenia instancji.")
 
     def _provision_from(self, template: str, scenario: Scenario, candidate_key: str, seed: int) -> Provisioned | None:
@@ -459,17 +482,22 @@ class PostgresStore(Store):
         )
         instance_id, schema = record.id, instance_schema(record.id)
         token, viewer_token = new_tokens()
-        with self.engine.begin() as conn:
-            if not self._hold_template(conn, template):
+        try:
+            with self.engine.begin() as conn:
+                start_ids, tail = self._start_ids(conn, template), self._log_tail(conn, template)
+                # one round trip: hold the template (a shared lock: it cannot be dropped until the end), the schema
+                # of views, entering it (path, id, lock), the template's rows under the new id
+                conn.exec_driver_sql(
+                    f"SELECT pg_advisory_xact_lock_shared(hashtext('{template}'));\n"
+                    f"{_views_sql(schema, instance_id)};\n{_copy_sql(template, instance_id, with_log=True)}"
+                )
+                _initialise(conn, scenario, seed, instance_id, now, start_ids=start_ids)
+                actionlog.append_raw(conn, now=now, last=tail, **provisioned_entry(scenario, seed))
+                conn.execute(_INSERT, {**insert_params(record, token, viewer_token), "namespace": self.namespace})
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) in _MISSING:  # the template was dropped before it was held
                 return None
-            start_ids = self._start_ids(conn, template)
-            # one round trip: the schema of views, entering it (path, id, lock), the template's rows under the new id
-            conn.exec_driver_sql(
-                f"{_views_sql(schema, instance_id)};\n{_copy_sql(template, instance_id, with_log=True)}"
-            )
-            _initialise(conn, scenario, seed, instance_id, now, start_ids=start_ids)
-            actionlog.append_raw(conn, now=now, **provisioned_entry(scenario, seed))
-            conn.execute(_INSERT, {**insert_params(record, token, viewer_token), "namespace": self.namespace})
+            raise
         return Provisioned(record, token, viewer_token)
 
     def restore(self, record: InstanceRecord, scenario: Scenario, now: datetime, entry: dict[str, Any]) -> None:
@@ -607,6 +635,7 @@ def cleanup(url: str) -> None:
                 conn.execute(text(f"DELETE FROM {_T} WHERE name = :name"), {"name": name})  # noqa: S608
                 conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
         _built.discard((built_url, name))
+        _present.discard((built_url, name))
     with engine.begin() as conn:
         conn.execute(_LOCK, {"key": REGISTRY_SCHEMA})
         left = conn.execute(text(f"SELECT (SELECT count(*) FROM {_R}) + (SELECT count(*) FROM {_T})")).scalar()  # noqa: S608

@@ -55,28 +55,52 @@ class TaskView:
     answers: list[AnswerField] = field(default_factory=list)
 
 
-def _read_field(conn: Connection, entity: str, record_id: int, path: str) -> tuple[Any, str]:
+def _read_expression(entity: str, path: str, param: str) -> tuple[str, str]:
+    """Return a scalar SQL expression reading ``path`` of the ``entity`` record whose id is ``:param`` (following
+    references hop by hop; NULL where a hop is empty or the record is missing), and the field's kind."""
     fields, _ = voc.resolve_path(entity, path)
-    current_entity, current_id = entity, record_id
+    current, record = entity, f":{param}"
     for f in fields[:-1]:
-        query = sql(f"SELECT {f.sql} FROM {voc.table(current_entity)} WHERE id = :id")  # noqa: S608
-        row = conn.execute(query, {"id": current_id}).first()
-        if row is None or row[0] is None:
-            return None, fields[-1].kind
-        current_entity, current_id = f.ref, row[0]
+        record = f"(SELECT {f.sql} FROM {voc.table(current)} WHERE id = {record})"  # noqa: S608  (our vocabulary)
+        current = f.ref
     last = fields[-1]
-    query = sql(f"SELECT {last.sql} FROM {voc.table(current_entity)} WHERE id = :id")  # noqa: S608
-    row = conn.execute(query, {"id": current_id}).first()
-    return (convert(last.kind, row[0]) if row else None), last.kind
+    return f"(SELECT {last.sql} FROM {voc.table(current)} WHERE id = {record})", last.kind  # noqa: S608
 
 
-def _variable(conn: Connection, ids: dict[str, dict[str, int]], spec: dict[str, Any]) -> dict[str, Any]:
-    """Read one variable: a field of a seeded record, or the sum of it over several records, times a factor."""
-    keys = spec["key"] if isinstance(spec["key"], list) else [spec["key"]]
-    found = []
-    for key in keys:
-        record_id = ids.get(spec["entity"], {}).get(key)
-        found.append(_read_field(conn, spec["entity"], record_id, spec["field"]) if record_id else (None, "text"))
+_VARIABLE_QUERIES: dict[str, tuple[TextClause | None, tuple[tuple[str, str, int, str], ...], dict]] = {}
+
+
+def _variables_query(scenario: Scenario) -> tuple[TextClause | None, tuple[tuple[str, str, int, str], ...], dict]:
+    """Return the one statement reading every variable field of a scenario's tasks (one round trip), the place
+    of each column (task, variable, key index, kind), and its parameters (the seeded records' ids); made once
+    per scenario version."""
+    if scenario.digest not in _VARIABLE_QUERIES:
+        _VARIABLE_QUERIES[scenario.digest] = _make_variables_query(scenario)
+    return _VARIABLE_QUERIES[scenario.digest]
+
+
+def _make_variables_query(scenario: Scenario) -> tuple[TextClause | None, tuple[tuple[str, str, int, str], ...], dict]:
+    ids = scenario.seed_ids
+    columns, places, params = [], [], {}
+    for task in scenario.tasks:
+        for name, spec in task.get("variables", {}).items():
+            keys = spec["key"] if isinstance(spec["key"], list) else [spec["key"]]
+            for index, key in enumerate(keys):
+                param = f"r{len(columns)}"
+                expression, kind = _read_expression(spec["entity"], spec["field"], param)
+                record_id = ids.get(spec["entity"], {}).get(key)
+                # a key with no seeded record reads nothing (NULL), as a missing record does
+                params[param] = record_id if record_id else 0
+                columns.append(f"{expression} AS c{len(columns)}")
+                places.append((task["key"], name, index, kind if record_id else "text"))
+    if not columns:
+        return None, (), {}
+    return sql("SELECT " + ", ".join(columns)), tuple(places), params
+
+
+def _variable(spec: dict[str, Any], found: list[tuple[Any, str]]) -> dict[str, Any]:
+    """Make one variable of the values read for it: a field of a seeded record, or the sum of it over several
+    records, times a factor."""
     value, kind = found[0]
     if isinstance(spec["key"], list) or "times" in spec:
         if any(v is None for v, _ in found):
@@ -87,15 +111,18 @@ def _variable(conn: Connection, ids: dict[str, dict[str, int]], spec: dict[str, 
 
 
 def compute_variables(conn: Connection, scenario: Scenario) -> dict[str, dict[str, dict[str, Any]]]:
-    """Return task key → variable → {value, kind} read from the instance's current data."""
-    ids = scenario.seed_ids
-    found: dict[str, dict[str, dict[str, Any]]] = {}
-    for task in scenario.tasks:
-        values = {}
-        for name, spec in task.get("variables", {}).items():
-            values[name] = _variable(conn, ids, spec)
-        found[task["key"]] = values
-    return found
+    """Return task key → variable → {value, kind} read from the instance's current data (in one query)."""
+    statement, places, params = _variables_query(scenario)
+    row = conn.execute(statement, params).first() if statement is not None else ()
+    read: dict[tuple[str, str], list[tuple[Any, str]]] = {}
+    for (task_key, name, _index, kind), value in zip(places, row, strict=True):
+        read.setdefault((task_key, name), []).append((convert(kind, value) if value is not None else None, kind))
+    return {
+        task["key"]: {
+            name: _variable(spec, read[task["key"], name]) for name, spec in task.get("variables", {}).items()
+        }
+        for task in scenario.tasks
+    }
 
 
 @functools.lru_cache(maxsize=1)
@@ -131,8 +158,9 @@ def write_meta(conn: Connection, rows: list[dict[str, str]]) -> None:
     Delete, then insert: an upsert (``ON CONFLICT (key)``) cannot name its conflict on a PostgreSQL instance,
     whose ``instance_meta`` is a view onto a table keyed by (instance, key).
     """
-    conn.execute(_DELETE_META, [{"key": row["key"]} for row in rows])
-    conn.execute(_INSERT_META, rows)
+    if rows:
+        conn.execute(_delete_meta(len(rows)), {f"k{i}": row["key"] for i, row in enumerate(rows)})
+        conn.execute(_INSERT_META, rows)
 
 
 def initialise(conn: Connection, scenario: Scenario) -> None:
@@ -140,7 +168,12 @@ def initialise(conn: Connection, scenario: Scenario) -> None:
     write_meta(conn, meta_rows(conn, scenario))
 
 
-_DELETE_META = text("DELETE FROM instance_meta WHERE key = :key")
+@functools.lru_cache(maxsize=8)
+def _delete_meta(count: int) -> TextClause:
+    """Delete ``count`` settings (named ``:k0`` …) in one statement."""
+    return sql(f"DELETE FROM instance_meta WHERE key IN ({', '.join(f':k{i}' for i in range(count))})")  # noqa: S608
+
+
 _INSERT_META = text("INSERT INTO instance_meta (key, value) VALUES (:key, :value)")
 _READ_META = text("SELECT key, value FROM instance_meta WHERE key IN (:variables, :max_ids)")
 

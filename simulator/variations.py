@@ -32,23 +32,45 @@ def rng_for(scenario_id: str, seed: int) -> random.Random:
     return random.Random(f"{scenario_id}:{seed}")  # noqa: S311
 
 
+_START_VALUES: dict[tuple[str, str, str], list[tuple[int, object]]] = {}
+
+
 def apply_variations(conn: Connection, scenario: Scenario, seed: int) -> None:
-    """Vary amounts, dates and person names of a fresh copy of the template in place."""
+    """Vary amounts, dates and person names of a fresh copy of the template in place.
+
+    The values a rule starts from are the template's, the same for every instance of a scenario version: they
+    are read once per process (a second rule on the same column reads the values the first one left).
+    """
     rules = scenario.variations
     rng = rng_for(scenario.id, seed)
+    seen: set[str] = set()
     for rule in rules.get("amounts", []):
-        _vary_amounts(
-            conn, rng, *AMOUNT_TARGETS[rule["target"]], spread=rule["spread_percent"], round_to=rule["round_to"]
-        )
+        table, column = AMOUNT_TARGETS[rule["target"]]
+        rows = _start_values(conn, scenario.digest if rule["target"] not in seen else None, table, column)
+        seen.add(rule["target"])
+        _vary_amounts(conn, rng, table, column, rows, spread=rule["spread_percent"], round_to=rule["round_to"])
     for rule in rules.get("dates", []):
-        _shift_dates(conn, rng, *DATE_TARGETS[rule["target"]], rule["shift_days"])
+        table, column = DATE_TARGETS[rule["target"]]
+        rows = _start_values(conn, scenario.digest if rule["target"] not in seen else None, table, column)
+        seen.add(rule["target"])
+        _shift_dates(conn, rng, table, column, rows, days=rule["shift_days"])
     if "contact_names" in rules:
         _rename_contacts(conn, rng, scenario, rules["contact_names"])
 
 
-def _vary_amounts(conn, rng, table: str, column: str, *, spread: int, round_to: float) -> None:
+def _start_values(conn, digest: str | None, table: str, column: str) -> list[tuple[int, object]]:
+    """Return ``(id, value)`` of every row, from the cache of the template's values when ``digest`` is given."""
+    key = (digest or "", table, column)
+    if digest is None or key not in _START_VALUES:
+        rows = [tuple(row) for row in conn.execute(sql(f"SELECT id, {column} FROM {table} ORDER BY id")).all()]  # noqa: S608
+        if digest is None:
+            return rows
+        _START_VALUES[key] = rows
+    return _START_VALUES[key]
+
+
+def _vary_amounts(conn, rng, table: str, column: str, rows, *, spread: int, round_to: float) -> None:
     step = int((Decimal(str(round_to)) * 100).to_integral_value(rounding=ROUND_HALF_UP)) or 1
-    rows = conn.execute(sql(f"SELECT id, {column} FROM {table} ORDER BY id")).all()  # noqa: S608  (fixed names)
     updates = []
     for row_id, grosze in rows:
         factor = 1 + rng.uniform(-spread, spread) / 100
@@ -57,8 +79,7 @@ def _vary_amounts(conn, rng, table: str, column: str, *, spread: int, round_to: 
     _update_rows(conn, table, [column], updates)
 
 
-def _shift_dates(conn, rng, table: str, column: str, days: int) -> None:
-    rows = conn.execute(sql(f"SELECT id, {column} FROM {table} ORDER BY id")).all()  # noqa: S608
+def _shift_dates(conn, rng, table: str, column: str, rows, *, days: int) -> None:
     updates = []
     for row_id, value in rows:
         shift = rng.randint(-days, days)

@@ -369,16 +369,26 @@ def test_answer_equals_text_and_single_values(crm):
 
 
 def test_task_variables_sum_several_records_and_multiply(crm):
+    from types import SimpleNamespace
+
     from simulator import tasks
     from simulator.checks import vocabulary as voc
 
     scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
     ids = voc.seed_ids(scenario.data)
     spec = {"entity": "product", "field": "net_price"}
+    variables = {
+        "licence": {**spec, "key": "licencja"},
+        "four": {**spec, "key": "licencja", "times": 4},
+        "both": {**spec, "key": ["licencja", "konsultacja"]},
+    }
+    # a scenario with one task holding the three variables (read in one query, as at provisioning)
+    test_scenario = SimpleNamespace(
+        digest="test-sum-and-times", seed_ids=ids, tasks=[{"key": "t", "variables": variables}]
+    )
     with store_for(crm.root).connect(crm.info.instance_id) as conn:
-        licence = tasks._variable(conn, ids, {**spec, "key": "licencja"})
-        four = tasks._variable(conn, ids, {**spec, "key": "licencja", "times": 4})
-        both = tasks._variable(conn, ids, {**spec, "key": ["licencja", "konsultacja"]})
+        read = tasks.compute_variables(conn, test_scenario)["t"]
+    licence, four, both = read["licence"], read["four"], read["both"]
     price = {
         key: Decimal(crm.one("SELECT net_price FROM product WHERE id = :id", {"id": ids["product"][key]})) / 100
         for key in ("licencja", "konsultacja")

@@ -146,6 +146,19 @@ def test_a_failed_provision_leaves_nothing_behind(sandbox_root, monkeypatch):
     assert _schemas(sandbox_root, "siminst_%") == before and sandbox_root.records() == []
 
 
+def test_a_template_dropped_behind_the_process_is_built_again_by_the_next_provision(sandbox_root):
+    """A process remembers the templates it has seen; one dropped since (another node's clean-up) makes the
+    provision's copy fail, and the provision builds the template again instead of failing."""
+    scenario = load_scenario("practice")
+    name = sandbox_root.build_template(scenario)
+    with sandbox_root.engine.begin() as conn:
+        conn.execute(text("DELETE FROM sim_registry.template WHERE name = :n"), {"n": name})
+        conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
+    info = api.provision("practice", "kandydat", 1, root=sandbox_root)
+    assert _schemas(sandbox_root, name) == [name] and sandbox_root.get_record(info.instance_id).template == name
+    assert api.verify_log(info.instance_id, root=sandbox_root) == (True, None)
+
+
 def test_a_second_node_serves_the_candidate_provisioned_on_the_first(sandbox_root, tmp_path):
     node_a = _sim_app(sandbox_root, SANDBOX_ROOT=str(tmp_path / "node-a"))
     other = _other_node(sandbox_root)
