@@ -63,7 +63,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import CreateColumn, CreateTable
 
 from simulator import actionlog, registry, tasks, upgrade
 from simulator.crm.base import Base
@@ -525,20 +524,13 @@ class PostgresStore(Store):
         with self.engine.connect() as conn:
             return conn.execute(_SCHEMA_EXISTS, {"schema": schema}).first() is not None
 
-    def ensure_current(self, instance_id: str) -> list[str]:
-        """Bring an instance made under an earlier CRM schema up to date (see ``simulator.upgrade``), the first
-        time this process opens it: its rows move to the current shared tables and its views are made again on
-        them; its template gains the missing tables and columns. Return the changes (none when it was current)."""
-        key = f"{self.url}#{self.namespace}"
-        if not upgrade.first_time(key, instance_id):
-            return []
-        try:
-            return self._upgrade(instance_id)
-        except BaseException:
-            upgrade.forget(key, instance_id)
-            raise
+    @property
+    def upgrade_key(self) -> str:
+        return f"{self.url}#{self.namespace}"
 
     def _upgrade(self, instance_id: str) -> list[str]:
+        """Its rows move to the current shared tables and its views are made again on them; its template gains
+        the missing tables and columns."""
         schema, current = instance_schema(instance_id), data_schema()
         with self.engine.connect() as conn:
             sources = conn.execute(_VIEW_SOURCES, {"schema": schema}).scalars().all()
@@ -580,13 +572,8 @@ class PostgresStore(Store):
         have = _columns_of(conn, template)
         if not have:
             return
-        tables, added = upgrade.missing(have)
         conn.execute(_TEMPLATE_PATH, {"schema": template})
-        for table in tables:
-            conn.execute(CreateTable(table))
-        for table, column in added:
-            spec = CreateColumn(column).compile(dialect=conn.dialect)
-            conn.exec_driver_sql(f"ALTER TABLE {_quoted(template, table.name)} ADD COLUMN {spec}")
+        upgrade.add(conn, *upgrade.missing(have))
 
     @contextmanager
     def connect(self, instance_id: str, *, write: bool = False) -> Iterator[Connection]:

@@ -348,18 +348,12 @@ class FileStore(Store):
     def exists(self, instance_id: str) -> bool:
         return instance_path(self.root, instance_id).exists()
 
-    def ensure_current(self, instance_id: str) -> list[str]:
-        """Bring an instance made under an earlier CRM schema up to date (see ``simulator.upgrade``), the first
-        time this process opens it; return the changes made (none when it was current)."""
-        if not upgrade.first_time(str(self.root), instance_id):
-            return []
-        try:
-            return self._upgrade(instance_id)
-        except BaseException:
-            upgrade.forget(str(self.root), instance_id)
-            raise
+    @property
+    def upgrade_key(self) -> str:
+        return str(self.root)
 
     def _upgrade(self, instance_id: str) -> list[str]:
+        """The file and its template get the missing tables and columns."""
         path = instance_path(self.root, instance_id)
         with file_connection(path, "PRAGMA busy_timeout=10000", begin="BEGIN") as conn:
             if not any(upgrade.missing(upgrade.sqlite_columns(conn))):

@@ -104,9 +104,27 @@ class Store(ABC):
         ``write=True`` it holds the instance's write lock from its start and commits when the block ends.
         """
 
+    @property
     @abstractmethod
+    def upgrade_key(self) -> str:
+        """What names this store among the instances a process has brought up to date."""
+
+    @abstractmethod
+    def _upgrade(self, instance_id: str) -> list[str]:
+        """Bring one instance up to the current CRM schema; return the changes (none when it was current)."""
+
     def ensure_current(self, instance_id: str) -> list[str]:
-        """Bring an instance made under an earlier CRM schema up to date, once per process (``simulator.upgrade``)."""
+        """Bring an instance made under an earlier CRM schema up to date (see ``simulator.upgrade``), the first
+        time this process opens it; return the changes made (none when it was current)."""
+        from simulator import upgrade
+
+        if not upgrade.first_time(self.upgrade_key, instance_id):
+            return []
+        try:
+            return self._upgrade(instance_id)
+        except BaseException:
+            upgrade.forget(self.upgrade_key, instance_id)
+            raise
 
     @abstractmethod
     def open_session(self, instance_id: str) -> Session:

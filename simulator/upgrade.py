@@ -64,15 +64,20 @@ def sqlite_columns(conn: Connection) -> dict[str, set[str]]:
     return {name: {row[1] for row in conn.exec_driver_sql(f'PRAGMA table_info("{name}")')} for name in names}
 
 
-def upgrade_sqlite(conn: Connection) -> list[str]:
-    """Add the missing tables and columns to a SQLite database (the caller holds its write transaction)."""
-    tables, added = missing(sqlite_columns(conn))
-    dialect = conn.dialect
+def add(conn: Connection, tables: list[Table], added: list[tuple[Table, Column]]) -> None:
+    """Create ``tables`` and add the ``added`` columns, by unqualified names (a SQLite file, or the PostgreSQL
+    schema first on the transaction's path)."""
     for table in tables:
         conn.execute(CreateTable(table))
     for table, column in added:
-        spec = CreateColumn(column).compile(dialect=dialect)
+        spec = CreateColumn(column).compile(dialect=conn.dialect)
         conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {spec}')
+
+
+def upgrade_sqlite(conn: Connection) -> list[str]:
+    """Add the missing tables and columns to a SQLite database (the caller holds its write transaction)."""
+    tables, added = missing(sqlite_columns(conn))
+    add(conn, tables, added)
     return describe(tables, added)
 
 
