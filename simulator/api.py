@@ -217,6 +217,8 @@ class ScenarioSummary:
     title: str
     kind: str  # exam | practice
     business_date: str
+    tasks: int = 0
+    guide_minutes: int = 0  # the sum of the tasks' time guides
 
 
 def scenarios() -> list[ScenarioSummary]:
@@ -229,5 +231,14 @@ def scenarios() -> list[ScenarioSummary]:
             loaded = load_scenario(path.parent.name)
         except ContentError:
             continue
-        found.append(ScenarioSummary(loaded.id, loaded.title, loaded.kind, loaded.business_date.isoformat()))
+        found.append(
+            ScenarioSummary(
+                loaded.id,
+                loaded.title,
+                loaded.kind,
+                loaded.business_date.isoformat(),
+                tasks=len(loaded.tasks),
+                guide_minutes=sum(task["minutes"] for task in loaded.tasks),
+            )
+        )
     return found

@@ -54,22 +54,48 @@ def _enforce_all(attempts, now) -> None:
 # --- operator ------------------------------------------------------------------------------------------------
 
 
+def _scenario_choices(scenarios) -> list[SelectChoice]:
+    """The exam scenarios with their number of tasks and the sum of the tasks' time guides."""
+    return [
+        SelectChoice(
+            s.id,
+            _(
+                "%(title)s (zadań: %(tasks)d, czas orientacyjny: %(minutes)d min)",
+                title=s.title,
+                tasks=s.tasks,
+                minutes=s.guide_minutes,
+            ),
+        )
+        for s in scenarios
+    ]
+
+
+def _short_time(setup, scenarios) -> int | None:
+    """The scenario's guide time when the session's limit is shorter than it (the operator is warned)."""
+    guide = next((s.guide_minutes for s in scenarios if setup is not None and s.id == setup.scenario), 0)
+    return guide if setup is not None and setup.time_limit_minutes < guide else None
+
+
 def _setup_page(session, setup_form=None, status=200):
     now = utcnow()
     attempts = P.attempts_of_session(session)
     _enforce_all(attempts, now)
     setup = P.setup_of(session)
+    scenarios = P.exam_scenarios()
+    # a new setup is offered the longest time guide of the scenarios, in whole quarters of an hour
+    longest = max((s.guide_minutes for s in scenarios), default=120)
     form = setup_form or SetupForm(
         formdata=None,
         scenario=setup.scenario if setup else None,
-        minutes=setup.time_limit_minutes if setup else 120,
+        minutes=setup.time_limit_minutes if setup else -(-longest // 15) * 15,
     )
-    form.scenario.choices = [SelectChoice(s.id, s.title) for s in P.exam_scenarios()]
+    form.scenario.choices = _scenario_choices(scenarios)
     by_enrolment = {a.enrolment_id: a for a in attempts}
     return render_template(
         "practical/setup.html",
         session=session,
         setup=setup,
+        short_time=_short_time(setup, scenarios),
         form=form,
         rows=[(e, by_enrolment.get(e.id)) for e in session.enrolments],
         confirm=ConfirmForm(formdata=None),
@@ -92,7 +118,7 @@ def setup(session_id: int):
 def save_setup(session_id: int):
     session = session_for_operator(current_user, session_id)
     form = SetupForm()
-    form.scenario.choices = [SelectChoice(s.id, s.title) for s in P.exam_scenarios()]
+    form.scenario.choices = _scenario_choices(P.exam_scenarios())
     if not form.validate_on_submit():
         return _setup_page(session, form, 400)
     try:

@@ -4,6 +4,7 @@ the freeze at the end, the commission's live observation, and who may see what."
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from examplatform.core.clock import utcnow
 from examplatform.extensions import db
 from examplatform.practical.models import PracticalAttempt, PracticalFinish, PracticalStatus
 from simulator import api
+from simulator.scenario import load_scenario
 from simulator.storage import store_for
 
 ACCOUNT = {"name": "Nowy Klient z Targów sp. z o.o.", "data_source": "targi", "owner_id": "1"}
@@ -66,6 +68,24 @@ def test_setup_validates_in_polish_and_keeps_the_input(operator, exam):
     assert "Zapisano ustawienia części praktycznej." in operator.get(f"/practical/sessions/{sid}").get_data(
         as_text=True
     )
+
+
+def test_the_setup_shows_each_scenarios_time_guide_and_warns_of_a_shorter_limit(operator, exam):
+    sid = exam["session"].id
+    scenario = load_scenario(exam["scenario"])
+    guide = sum(task["minutes"] for task in scenario.tasks)
+    page = operator.get(f"/practical/sessions/{sid}").get_data(as_text=True)
+    assert f"zadań: {len(scenario.tasks)}, czas orientacyjny: {guide} min" in page
+    assert 'data-testid="short-time"' not in page  # nothing configured yet
+    longest = max(s.guide_minutes for s in api.scenarios() if s.kind == "exam")
+    offered = -(-longest // 15) * 15  # the longest guide, rounded up to a quarter of an hour
+    assert longest <= offered < longest + 15 and re.search(f'<input[^>]*name="minutes"[^>]*value="{offered}"', page)
+    assert _configure(operator, exam, minutes=str(guide - 1)).status_code == 302
+    page = operator.get(f"/practical/sessions/{sid}").get_data(as_text=True)
+    assert 'data-testid="short-time"' in page
+    assert f"({guide - 1} min) jest krótszy niż suma czasów orientacyjnych zadań scenariusza ({guide} min)" in page
+    assert _configure(operator, exam, minutes=str(guide)).status_code == 302
+    assert 'data-testid="short-time"' not in operator.get(f"/practical/sessions/{sid}").get_data(as_text=True)
 
 
 def test_provisioning_creates_one_instance_per_candidate_once(operator, exam, provisioned):
