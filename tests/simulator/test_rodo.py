@@ -223,6 +223,8 @@ def test_access_export_names_the_persons_own_business_and_nobody_elses(crm):
             "nip": "9462857604",
             "regon": "438366816",
             "pesel": "79051498720",
+            "email": "kontakt@zlotyklos.pl",  # a sole trader's company e-mail and phone are the owner's data too
+            "telefon": "+48815324410",
         }
     ]
     other = json.loads(crm.get(f"contacts/{EWA}/export.json").get_data(as_text=True))
@@ -236,13 +238,35 @@ def test_access_export_of_a_sole_trader_is_refused_to_a_role_without_pesel(crm):
     assert not crm.log("rodo.access_export")
 
 
-def test_erasure_removes_the_persons_pesel_from_their_own_business(crm):
+def test_erasure_removes_the_persons_pesel_email_and_phone_from_their_own_business(crm):
     crm.post("rodo/requests/new", {"contact_id": str(ANNA), "kind": "usuniecie"})
     request_id = crm.one("SELECT max(id) FROM subject_request")
     assert crm.post(f"rodo/requests/{request_id}/complete", {"resolution": "Dane usunięto."}).status_code == 302
-    assert crm.sql("SELECT legal_form, pesel, nip FROM account WHERE id = :id", {"id": PIEKARNIA}) == [
-        ("jdg", None, "9462857604")  # the business stays (its public register data), without the owner's PESEL
+    assert crm.sql("SELECT legal_form, pesel, email, phone, nip FROM account WHERE id = :id", {"id": PIEKARNIA}) == [
+        ("jdg", None, "", "", "9462857604")  # the business stays (its public register data), without the owner's data
     ]
     removed = crm.log("account.personal_data_removed")
-    assert [(e["entity_id"], e["before"]) for e in removed] == [(PIEKARNIA, {"fields_removed": ["pesel"]})]
-    assert "79051498720" not in json.dumps(removed + crm.log("contact.anonymised"))
+    assert [(e["entity_id"], e["before"]) for e in removed] == [
+        (PIEKARNIA, {"fields_removed": ["pesel", "email", "phone"]})
+    ]
+    assert "PESEL, e-mail, telefon" in removed[0]["summary"]
+    logged = json.dumps(removed + crm.log("contact.anonymised"))
+    assert all(value not in logged for value in ("79051498720", "kontakt@zlotyklos.pl", "815324410"))
+
+
+def test_after_erasure_the_sole_traders_timeline_no_longer_shows_its_removed_email_or_phone(crm):
+    form = {"name": "Piekarnia Złoty Kłos Anna Mazur", "legal_form": "jdg", "data_source": "ceidg", "owner_id": "1"}
+    form |= {"email": "biuro@zlotyklos.pl", "phone": "81 532 44 11"}  # a change logs the former and new values
+    assert crm.post(f"accounts/{PIEKARNIA}/edit", form).status_code == 302
+    subject = "Napisać na biuro@zlotyklos.pl albo zadzwonić: 81 532 44 11"
+    activity = {"type": "zadanie", "subject": subject, "due_date": "2026-03-18", "priority": "normalny"}
+    activity |= {"status": "nierozpoczete", "percent_complete": "0", "owner_id": "1", "account_id": str(PIEKARNIA)}
+    assert crm.post("activities/new", activity, follow_redirects=True).status_code == 200
+    assert subject in text_of(crm.get(f"accounts/{PIEKARNIA}/timeline"))
+    crm.post("rodo/requests/new", {"contact_id": str(ANNA), "kind": "usuniecie"})
+    request_id = crm.one("SELECT max(id) FROM subject_request")
+    crm.post(f"rodo/requests/{request_id}/complete", {"resolution": "Dane usunięto."}, follow_redirects=True)
+    shown = text_of(crm.get(f"accounts/{PIEKARNIA}/timeline"))
+    assert "Napisać na [dane zanonimizowane] albo zadzwonić: [dane zanonimizowane]" in shown
+    assert all(value not in shown for value in ("biuro@zlotyklos.pl", "kontakt@zlotyklos.pl", "532 44 11"))
+    assert any(subject in e["summary"] for e in crm.log())  # the evidence itself is unchanged

@@ -16,7 +16,9 @@ class Account(Base):
     """A customer company (firma / kontrahent).
 
     ``pesel`` is the owner's PESEL of a sole trader (``legal_form`` JDG) only: personal data, shown under the same
-    role permission as a person's PESEL. New columns are nullable, so an older instance can gain them as they are.
+    role permission as a person's PESEL. A sole trader's ``email`` and ``phone`` are its owner's personal data too,
+    under the permissions of a person's e-mail and phone (``roles.account_protected_fields``); of any other legal
+    form they are company data every role sees. New columns are nullable, so an older instance can gain them.
     """
 
     __tablename__ = "account"

@@ -81,7 +81,8 @@ class Offer(Base):
     rendered_subject: Mapped[str] = mapped_column(String(300), default="")
     rendered_body: Mapped[str] = mapped_column(Text, default="")
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
-    # the person's protected fields (JSON list) whose values the sent text and PDF contain
+    # the person's protected fields (JSON list) whose values the sent text and PDF contain, and the company's fields
+    # that a sole trader's protection covers, prefixed "firma." (e.g. "firma.email")
     rendered_personal: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -101,9 +102,14 @@ class Offer(Base):
         return self.status == OfferStatus.SENT
 
     @property
+    def sent_fields(self) -> set[str]:
+        """Return the protected fields the sent text and PDF contain: the person's, and the company's prefixed."""
+        return set(json.loads(self.rendered_personal or "[]"))
+
+    @property
     def sent_personal_fields(self) -> set[str]:
         """Return the person's protected fields whose values the sent text and PDF contain."""
-        return set(json.loads(self.rendered_personal or "[]"))
+        return {name for name in self.sent_fields if "." not in name}
 
     def __str__(self) -> str:
         return self.number

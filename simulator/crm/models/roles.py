@@ -8,12 +8,21 @@ from sqlalchemy import Boolean, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simulator.crm.base import Base
+from simulator.crm.enums import LegalForm
 
 # personal fields of a person whose visibility a role controls, with their Polish labels
 PROTECTED_FIELDS = {"pesel": "PESEL", "birth_date": "data urodzenia", "email": "e-mail", "phone": "telefon"}
-# the protected fields a company holds: a sole trader's PESEL is its owner's (the same permission as a person's)
+# the protected fields every company holds: a sole trader's PESEL is its owner's (the same permission as a person's)
 ACCOUNT_PROTECTED_FIELDS = ("pesel",)
+# a sole trader's (JDG) company e-mail and phone identify its owner too: personal data, under the permissions of a
+# person's e-mail and phone; of any other legal form they are plain company data
+SOLE_TRADER_PROTECTED_FIELDS = ("pesel", "email", "phone")
 MANAGE_USERS_LABEL = "administrowanie użytkownikami i rolami"
+
+
+def account_protected_fields(legal_form: LegalForm | str | None) -> tuple[str, ...]:
+    """Return the protected fields of a company of this legal form (as it is now: a change of form changes them)."""
+    return SOLE_TRADER_PROTECTED_FIELDS if legal_form == LegalForm.JDG else ACCOUNT_PROTECTED_FIELDS
 
 
 class CrmRole(Base):

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, or_, select
 
 from simulator.crm import validators as v
 from simulator.crm.models import Account, Contact, CrmUser
+from simulator.crm.services import permissions
 from simulator.crm.services.common import CrmError, Ctx, apply_changes, record, snapshot
 
 
@@ -126,8 +127,13 @@ def create_account(ctx: Ctx, values: dict, *, duplicates_confirmed: bool = False
 
 
 def update_account(ctx: Ctx, account: Account, values: dict, *, duplicates_confirmed: bool = False) -> bool:
-    """Change a company's data; return whether anything changed."""
+    """Change a company's data; return whether anything changed.
+
+    A role that may not see a sole trader's e-mail or phone cannot change its legal form to one that would show them.
+    """
     _check_account(ctx, values)
+    if "legal_form" in values:
+        permissions.check_legal_form_change(ctx, account, values["legal_form"])
     duplicates = find_account_duplicates(ctx, values, exclude_id=account.id)
     if duplicates and not duplicates_confirmed:
         raise DuplicateWarning(duplicates)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from simulator.crm.enums import LegalForm, Voivodeship
 from simulator.crm.models import Account, GusRecord, ViesRecord
+from simulator.crm.services import permissions
 from simulator.crm.services.accounts import check_legal_form
 from simulator.crm.services.common import CrmError, Ctx, apply_changes, record
 
@@ -187,6 +188,8 @@ def apply_corrections(ctx: Ctx, account: Account, register: str, fields: list[st
     check_legal_form(
         values.get("legal_form", account.legal_form), pesel=account.pesel, krs=values.get("krs", account.krs)
     )
+    if "legal_form" in values:  # a sole trader's e-mail and phone stay protected unless the role sees them
+        permissions.check_legal_form_change(ctx, account, values["legal_form"])
     before, after = apply_changes(account, values)
     account.updated_at = ctx.now
     record(

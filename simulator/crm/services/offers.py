@@ -1,4 +1,10 @@
-"""Offer templates (versioned), offers with line items, rendering, PDF and sending to the sandbox outbox."""
+"""Offer templates (versioned), offers with line items, rendering, PDF and sending to the sandbox outbox.
+
+An offer's text may show protected personal data: the person's e-mail (``osoba.email``) and a sole trader's company
+e-mail (``firma.email``, its owner's personal data). A draft masks what the viewer's role may not see; a sent offer
+is kept as sent, so it is shown whole or refused. Which company fields are protected follows the company's legal
+form as it is now.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from simulator.crm import validators as v
-from simulator.crm.models import Contact, CrmUser, InstanceMeta, Opportunity, Product
+from simulator.crm.models import Account, Contact, CrmUser, InstanceMeta, Opportunity, Product
 from simulator.crm.models.offers import (
     Offer,
     OfferItem,
@@ -37,7 +43,7 @@ from simulator.crm.services.offer_render import (
 )
 from simulator.crm.services.offer_render import money as money_text
 from simulator.crm.services.opportunities import money as opportunity_money
-from simulator.crm.services.permissions import HIDDEN_TEXT, require_whole, visible_fields
+from simulator.crm.services.permissions import HIDDEN_TEXT, protected_fields, require_whole, visible_fields
 
 
 @dataclass(frozen=True)
@@ -242,22 +248,32 @@ def seller_name(ctx: Ctx) -> str:
 
 # tags of ``osoba`` that print a protected field of the person (tag key → field of ``PROTECTED_FIELDS``)
 PERSON_PROTECTED_TAGS = {"email": "email"}
+# tags of ``firma`` that print a field protected for a sole trader (tag key → field of the company)
+COMPANY_PROTECTED_TAGS = {"email": "email"}
+COMPANY_PREFIX = "firma."  # how a sent offer records a company field among its personal fields
 
 
 @dataclass(frozen=True)
 class OfferText:
-    """An offer's subject and body as one viewer gets them, and the person's protected fields in the text."""
+    """An offer's subject and body as one viewer gets them, and the protected fields of person and company in it.
+
+    ``company`` and ``company_masked`` name the company fields a sole trader's protection covers (``firma.email``)
+    as the text uses them, whatever the legal form; they are personal data only while the company is a sole trader.
+    """
 
     subject: str
     body: Markup
     personal: frozenset[str]  # protected fields whose values the text shows
     masked: frozenset[str] = frozenset()  # protected fields the text would show, masked for this viewer
+    company: frozenset[str] = frozenset()  # the company's fields whose values the text shows
+    company_masked: frozenset[str] = frozenset()  # the company's protected fields masked for this viewer
 
 
-def offer_context(ctx: Ctx, offer: Offer, hidden: Collection[str] = ()) -> dict:
+def offer_context(ctx: Ctx, offer: Offer, hidden: Collection[str] = (), company_hidden: Collection[str] = ()) -> dict:
     """Return the documented tag values of an offer (exactly the variable picker, nothing more).
 
-    A protected field of the person named in ``hidden`` is replaced by a notice (the viewer's role may not see it).
+    A protected field of the person named in ``hidden`` (of a sole trader's company: in ``company_hidden``) is
+    replaced by a notice (the viewer's role may not see it).
     """
     account, contact, opportunity = offer.account, offer.contact, offer.opportunity
     owner = ctx.session.get(CrmUser, offer.owner_id)
@@ -272,6 +288,10 @@ def offer_context(ctx: Ctx, offer: Offer, hidden: Collection[str] = ()) -> dict:
     for tag, name in PERSON_PROTECTED_TAGS.items():
         value = getattr(contact, name) if contact else ""
         person[tag] = f"[{HIDDEN_TEXT}]" if value and name in hidden else value
+    company = {"email": account.email}
+    for tag, name in COMPANY_PROTECTED_TAGS.items():
+        if company[tag] and name in company_hidden:
+            company[tag] = f"[{HIDDEN_TEXT}]"
     return {
         "firma": Namespace(
             "firma",
@@ -280,7 +300,7 @@ def offer_context(ctx: Ctx, offer: Offer, hidden: Collection[str] = ()) -> dict:
                 "nip": v.format_nip(account.nip) if account.nip else "",
                 "adres": address,
                 "miasto": account.city,
-                "email": account.email,
+                "email": company["email"],
             },
         ),
         "osoba": Namespace("osoba", person),
@@ -306,14 +326,42 @@ def offer_context(ctx: Ctx, offer: Offer, hidden: Collection[str] = ()) -> dict:
     }
 
 
-def _render(ctx: Ctx, offer: Offer, hidden: Collection[str] = ()) -> OfferText:
-    """Render an offer from its template version, masking the ``hidden`` protected fields of the person."""
+def _render(ctx: Ctx, offer: Offer, hidden: Collection[str] = (), company_hidden: Collection[str] = ()) -> OfferText:
+    """Render an offer from its template version, masking the ``hidden`` protected fields of the person (and the
+    ``company_hidden`` ones of a sole trader's company)."""
     version = offer.template_version
-    context = offer_context(ctx, offer, hidden)
+    context = offer_context(ctx, offer, hidden, company_hidden)
     subject, body = render_text(version.subject, context), render(version.body, context)
     person, contact = context["osoba"], offer.contact
     read = {name for tag, name in PERSON_PROTECTED_TAGS.items() if tag in person.used and getattr(contact, name)}
-    return OfferText(subject, body, frozenset(read - set(hidden)), frozenset(read & set(hidden)))
+    firma = context["firma"]
+    shown = {name for tag, name in COMPANY_PROTECTED_TAGS.items() if tag in firma.used and getattr(offer.account, name)}
+    return OfferText(
+        subject,
+        body,
+        frozenset(read - set(hidden)),
+        frozenset(read & set(hidden)),
+        frozenset(shown - set(company_hidden)),
+        frozenset(shown & set(company_hidden)),
+    )
+
+
+def sent_company_fields(offer: Offer) -> set[str]:
+    """Return the company fields a sole trader's protection covers that a sent offer's text and PDF contain.
+
+    Recorded when it was sent; an offer sent before that was recorded is searched for the company's e-mail.
+    """
+    recorded = {name.removeprefix(COMPANY_PREFIX) for name in offer.sent_fields if name.startswith(COMPANY_PREFIX)}
+    account, text = offer.account, f"{offer.rendered_subject}\n{offer.rendered_body}"
+    found = {
+        name for name in COMPANY_PROTECTED_TAGS.values() if getattr(account, name) and getattr(account, name) in text
+    }
+    return recorded | found
+
+
+def company_hidden(account: Account, viewer: CrmUser | None) -> set[str]:
+    """Return the company's fields protected now (a sole trader's) that the viewer's role may not see."""
+    return set(protected_fields(account)) - visible_fields(viewer)
 
 
 def render_offer(ctx: Ctx, offer: Offer, viewer: CrmUser | None) -> OfferText:
@@ -324,14 +372,14 @@ def render_offer(ctx: Ctx, offer: Offer, viewer: CrmUser | None) -> OfferText:
     may not see a personal field it contains.
     """
     if offer.is_sent:
-        fields = offer.sent_personal_fields
+        fields, company = offer.sent_personal_fields, sent_company_fields(offer)
+        what = f"Wysłana oferta {offer.number}"
         if offer.contact is not None:
-            require_whole(
-                offer.contact, fields, viewer, f"Wysłana oferta {offer.number}", entity_type="offer", entity_id=offer.id
-            )
+            require_whole(offer.contact, fields, viewer, what, entity_type="offer", entity_id=offer.id)
+        require_whole(offer.account, company, viewer, what, entity_type="offer", entity_id=offer.id)
         body = Markup(offer.rendered_body)  # noqa: S704  (escaped when it was rendered)
-        return OfferText(offer.rendered_subject, body, frozenset(fields))
-    return _render(ctx, offer, set(PROTECTED_FIELDS) - visible_fields(viewer))
+        return OfferText(offer.rendered_subject, body, frozenset(fields), company=frozenset(company))
+    return _render(ctx, offer, set(PROTECTED_FIELDS) - visible_fields(viewer), company_hidden(offer.account, viewer))
 
 
 def document(ctx: Ctx, offer: Offer, subject: str, body: Markup) -> str:
@@ -399,7 +447,7 @@ def send_offer(ctx: Ctx, offer: Offer) -> OutboxMessage:
     ctx.session.add(message)
     offer.status, offer.sent_at, offer.updated_at = OfferStatus.SENT, ctx.now, ctx.now
     offer.rendered_subject, offer.rendered_body, offer.pdf_sha256 = subject, str(body), digest
-    offer.rendered_personal = json.dumps(sorted(text.personal))
+    offer.rendered_personal = json.dumps(sorted(text.personal) + sorted(COMPANY_PREFIX + f for f in text.company))
     ctx.session.flush()
     totals = offer_totals(offer)
     record(

@@ -3,8 +3,12 @@
 Every page that shows a person's protected fields (``PROTECTED_FIELDS``) goes through ``mask`` and
 ``record_read`` (together: ``reveal``): a field the acting user's role may not see is never sent to the page,
 and each display of a protected value is one ``contact.personal_data_read`` entry naming the fields shown.
-A sole trader's company holds its owner's PESEL (``ACCOUNT_PROTECTED_FIELDS``): the same helpers take the
-company, under the same role permission, and log ``account.personal_data_read``.
+A company holds personal data too (``protected_fields``): a sole trader's (JDG) PESEL, e-mail and phone are its
+owner's, under the same role permissions as a person's PESEL, e-mail and phone; the same helpers take the company
+and log ``account.personal_data_read``. What is protected follows the company's current legal form: of any other
+form its e-mail and phone are plain company data, shown to every role and never logged (the helpers pass a field
+that is not protected for the record through unmasked and unlogged). A role may not lift the protection of data
+it does not see by changing the legal form (``check_legal_form_change``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from simulator.crm.models import Account, Contact, CrmRole, CrmUser
-from simulator.crm.models.roles import ACCOUNT_PROTECTED_FIELDS, MANAGE_USERS_LABEL, PROTECTED_FIELDS
+from simulator.crm.models.roles import MANAGE_USERS_LABEL, PROTECTED_FIELDS, account_protected_fields
 from simulator.crm.services.common import AccessDenied, CrmError, Ctx, record
 
 HIDDEN_TEXT = "ukryte – brak uprawnień roli"
@@ -64,10 +68,14 @@ class Shown:
     hidden: frozenset[str]
 
 
+def protected_fields(holder: Holder) -> tuple[str, ...]:
+    """Return the protected fields of a record: all of a person's; a company's by its legal form as it is now."""
+    return account_protected_fields(holder.legal_form) if isinstance(holder, Account) else tuple(PROTECTED_FIELDS)
+
+
 def personal_values(holder: Holder) -> dict[str, Any]:
-    """Return every protected field of a person (of a company: the sole trader's PESEL) as stored now."""
-    names = ACCOUNT_PROTECTED_FIELDS if isinstance(holder, Account) else PROTECTED_FIELDS
-    return {name: getattr(holder, name) for name in names}
+    """Return every protected field of a person (of a company: a sole trader's PESEL, e-mail, phone) as stored now."""
+    return {name: getattr(holder, name) for name in protected_fields(holder)}
 
 
 def _subject(holder: Holder) -> tuple[str, int | None, str]:
@@ -85,6 +93,13 @@ def mask(values: Mapping[str, Any], allowed: set[str]) -> Shown:
     )
 
 
+def mask_for(holder: Holder, values: Mapping[str, Any], user: CrmUser | None, as_user: CrmUser | None = None) -> Shown:
+    """Return the values of a record a page may show to ``user`` (as ``as_user``); a field that is not protected
+    for this record (the e-mail of a company that is no sole trader) is shown to anyone."""
+    open_fields = set(values) - set(protected_fields(holder))
+    return mask(values, visible_fields(user, as_user) | open_fields)
+
+
 def record_read(
     ctx: Ctx,
     holder: Holder,
@@ -95,8 +110,12 @@ def record_read(
     hidden: Iterable[str] = (),
     as_user: CrmUser | None = None,
 ) -> None:
-    """Log that a page displayed these protected fields of a person or sole trader (nothing when it showed none)."""
-    fields, hidden = set(fields), set(hidden)
+    """Log that a page displayed these protected fields of a person or sole trader (nothing when it showed none).
+
+    A field that is not protected for this record (a company e-mail of a spółka) is no read of personal data.
+    """
+    protected = set(protected_fields(holder))
+    fields, hidden = set(fields) & protected, set(hidden) & protected
     shown = [label for name, label in PROTECTED_FIELDS.items() if name in fields]
     if not shown:
         return
@@ -135,10 +154,11 @@ def reveal(
     """Return what a page may show of a person's (a sole trader's) protected fields and log the read of those shown.
 
     ``user`` acts; ``as_user`` is the user whose view is previewed (limited to what ``user`` may see too);
-    ``values`` are what the page would display (default: every protected field of the record as stored now).
+    ``values`` are what the page would display (default: every protected field of the record as stored now); of
+    them, a field that is not protected for this record is shown to anyone and not logged.
     """
     wanted = dict(values) if values is not None else personal_values(holder)
-    shown = mask(wanted, visible_fields(user, as_user))
+    shown = mask_for(holder, wanted, user, as_user)
     record_read(
         ctx,
         holder,
@@ -151,6 +171,25 @@ def reveal(
     return shown
 
 
+def check_legal_form_change(ctx: Ctx, account: Account, legal_form: Any) -> None:
+    """Refuse (``CrmError``) a new legal form that would lift the protection of data the acting role may not see.
+
+    A sole trader's stored e-mail and phone are its owner's personal data; as another legal form's they would be
+    plain company data shown to every role. Only a role that sees them may make that change.
+    """
+    kept, user = set(account_protected_fields(legal_form)), acting_user(ctx)
+    lifted = [name for name in account_protected_fields(account.legal_form) if name not in kept]
+    unseen = [PROTECTED_FIELDS[name] for name in lifted if getattr(account, name) and name not in visible_fields(user)]
+    if unseen:
+        role = user.role.name if user is not None and user.role is not None else "bez roli"
+        lifts, them = ("przestałyby być chronione", "ich") if len(unseen) > 1 else ("przestałby być chroniony", "go")
+        message = (
+            f"Po zmianie formy prawnej {' i '.join(unseen)} firmy {lifts} jako dane osobowe przedsiębiorcy, "
+            f"a Twoja rola („{role}”) {them} nie widzi – taką zmianę musi wykonać osoba z uprawnieniem do tych danych."
+        )
+        raise CrmError(message, {"legal_form": [message]})
+
+
 def require_whole(
     holder: Holder, fields: Iterable[str], user: CrmUser | None, what: str, *, entity_type: str, entity_id: int
 ) -> None:
@@ -159,7 +198,7 @@ def require_whole(
     A sent offer and its PDF are the customer's document as it was sent, so they cannot be masked; the art. 15
     export answers the person's right of access, so it must not be incomplete. Both are shown whole or not at all.
     """
-    outside = set(fields) - visible_fields(user)
+    outside = (set(fields) & set(protected_fields(holder))) - visible_fields(user)
     missing = [label for name, label in PROTECTED_FIELDS.items() if name in outside]
     if missing:
         role = user.role.name if user is not None and user.role is not None else "bez roli"

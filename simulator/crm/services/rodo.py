@@ -20,6 +20,7 @@ from simulator.crm.models import (
     SubjectRequest,
 )
 from simulator.crm.models.rodo import ConsentChannel, RequestKind, RequestStatus
+from simulator.crm.models.roles import PROTECTED_FIELDS, account_protected_fields
 from simulator.crm.services.common import CrmError, Ctx, record
 from simulator.crm.services.rodo_deadlines import request_deadline
 
@@ -143,7 +144,8 @@ def own_businesses(ctx: Ctx, contact: Contact) -> list[Account]:
 def anonymise(ctx: Ctx, contact: Contact) -> list[str]:
     """Replace a person's identifying data; keep records the law requires, linked to the anonymised person.
 
-    The person's PESEL is removed from their own business (a sole trader's company) too; its company data stays.
+    The person's data is removed from their own business (a sole trader's company) too: its PESEL, and its
+    e-mail and phone while it is a sole trader (they are the owner's personal data); its other company data stays.
     """
     retained = [
         f"szansa „{o.name}” ({o.status.label}) – {RETENTION_BASIS}"
@@ -162,16 +164,21 @@ def anonymise(ctx: Ctx, contact: Contact) -> list[str]:
         "fields": [n for n in ("email", "phone", "pesel", "birth_date", "position", "notes") if getattr(contact, n)],
     }
     for account in own_businesses(ctx, contact):
+        removed = [name for name in account_protected_fields(account.legal_form) if getattr(account, name)]
         account.pesel, account.updated_at = None, ctx.now
+        if "email" in removed:
+            account.email = ""
+        if "phone" in removed:
+            account.phone = ""
         record(
             ctx,
             "account.personal_data_removed",
             entity_type="account",
             entity_id=account.id,
             account_id=account.id,
-            summary=f"Usunięto PESEL przedsiębiorcy z danych firmy „{account.name}” (usunięcie danych osoby "
-            f"nr {contact.id} na jej żądanie)",
-            before={"fields_removed": ["pesel"]},
+            summary=f"Usunięto dane osobowe przedsiębiorcy ({', '.join(PROTECTED_FIELDS[n] for n in removed)}) "
+            f"z danych firmy „{account.name}” (usunięcie danych osoby nr {contact.id} na jej żądanie)",
+            before={"fields_removed": removed},
         )
     contact.first_name, contact.last_name = "Osoba", f"zanonimizowana nr {contact.id}"
     contact.email, contact.phone, contact.pesel, contact.birth_date = "", "", None, None
@@ -258,16 +265,7 @@ def person_data(ctx: Ctx, contact: Contact) -> dict[str, Any]:
             "metoda_pozyskania": contact.acquisition_method.label if contact.acquisition_method else "",
         },
         "firma": contact.account.name if contact.account else "",
-        "dzialalnosc_gospodarcza": [
-            {
-                "firma": a.name,
-                "forma_prawna": a.legal_form.label if a.legal_form else "",
-                "nip": a.nip or "",
-                "regon": a.regon or "",
-                "pesel": a.pesel,
-            }
-            for a in own_businesses(ctx, contact)
-        ],
+        "dzialalnosc_gospodarcza": [_business_data(a) for a in own_businesses(ctx, contact)],
         "zgody": [
             {
                 "cel": c.purpose.name,
@@ -308,6 +306,24 @@ def person_data(ctx: Ctx, contact: Contact) -> dict[str, Any]:
         ],
         "stan_na_dzien": ctx.business_date.isoformat(),
     }
+
+
+def _business_data(account: Account) -> dict[str, Any]:
+    """Return a person's own business as the access export gives it: with its e-mail and phone while a sole
+    trader's (the owner's personal data)."""
+    data = {
+        "firma": account.name,
+        "forma_prawna": account.legal_form.label if account.legal_form else "",
+        "nip": account.nip or "",
+        "regon": account.regon or "",
+        "pesel": account.pesel,
+    }
+    protected = account_protected_fields(account.legal_form)
+    if "email" in protected:
+        data["email"] = account.email
+    if "phone" in protected:
+        data["telefon"] = account.phone
+    return data
 
 
 def as_csv(data: dict[str, Any]) -> str:

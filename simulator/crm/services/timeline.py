@@ -5,11 +5,13 @@ A company's are the entries carrying its ``account_id``. A person's are selected
 them today (their own record, consents, RODO requests, activities, opportunities where they are the contact,
 offers addressed to them) and by their additions to and removals from static lists, so a person without a
 company (B2C) has a timeline too. A person's timeline hides the values of personal fields the viewer's role
-may not see, and says which ones it showed, for the log of reads.
+may not see, and says which ones it showed, for the log of reads; so does a sole trader's timeline with its
+owner's PESEL, e-mail and phone (the company's protected fields as its legal form is now).
 
 The log itself is never rewritten (it is the exam's evidence, hash-chained), but after a person's data is
 erased (anonymised on request) the CRM's timelines no longer show it: their former name and personal values
-read "[dane zanonimizowane]" in every summary, whatever the viewer's role.
+read "[dane zanonimizowane]" in every summary, whatever the viewer's role; so do a sole trader's former PESEL,
+e-mail and phone once the erasure of its owner's data removed them.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from simulator.crm.models import (
 )
 from simulator.crm.models.roles import PROTECTED_FIELDS
 from simulator.crm.services.common import Ctx
-from simulator.crm.services.permissions import visible_fields
+from simulator.crm.services.permissions import protected_fields, visible_fields
 
 HIDDEN = "[ukryte – brak uprawnień roli]"
 ERASED = "[dane zanonimizowane]"
@@ -109,10 +111,37 @@ def _people_of_consents(ctx: Ctx, consent_ids: list[int]) -> dict[int, int]:
     return {row.id: row.contact_id for row in rows}
 
 
-def account_timeline(ctx: Ctx, account: Account) -> Timeline:
-    """Return every event about a company, its people, opportunities and activities, newest first."""
+def account_timeline(ctx: Ctx, account: Account, viewer: CrmUser | None) -> Timeline:
+    """Return every event about a company, its people, opportunities and activities, newest first.
+
+    A sole trader's protected fields are hidden as on its card from a viewer whose role may not see them.
+    """
     people = ctx.session.scalars(select(Contact).where(Contact.account_id == account.id))
-    return build_timeline(ctx, ActionLogEntry.account_id == account.id, erased=_erased(ctx, list(people)))
+    fields = protected_fields(account)
+    personal = _personal_values(ctx, "account", account, fields)
+    erased = _erased(ctx, list(people)) | _removed_from_account(ctx, account)
+    hide = set(fields) - visible_fields(viewer)
+    return build_timeline(ctx, ActionLogEntry.account_id == account.id, personal, hide, erased=erased)
+
+
+def _removed_from_account(ctx: Ctx, account: Account) -> set[str]:
+    """Return the texts of a sole trader's protected values that the erasure of its owner's data removed."""
+    removal = ctx.session.execute(
+        select(ActionLogEntry.seq, ActionLogEntry.before)
+        .where(
+            ActionLogEntry.action == "account.personal_data_removed",
+            ActionLogEntry.entity_type == "account",
+            ActionLogEntry.entity_id == account.id,
+        )
+        .order_by(ActionLogEntry.seq.desc())
+        .limit(1)
+    ).first()
+    if removal is None:
+        return set()
+    fields = [name for name in json.loads(removal.before or "{}").get("fields_removed", []) if name in PROTECTED_FIELDS]
+    former = _personal_values(ctx, "account", account, fields, before_seq=removal.seq)
+    current = _personal_values(ctx, "account", account, fields, logged=False)
+    return {text for name, texts in former.items() for text in texts - current[name]}
 
 
 def _erased(ctx: Ctx, people: list[Contact]) -> set[str]:
@@ -134,22 +163,24 @@ def _erased(ctx: Ctx, people: list[Contact]) -> set[str]:
     for person in people:
         if person.id not in anonymised:
             continue
-        for snapshot in _snapshots(ctx, person.id):
+        for snapshot in _snapshots(ctx, "contact", person.id):
             if snapshot.get("first_name") and snapshot.get("last_name"):
                 texts.add(f"{snapshot['first_name']} {snapshot['last_name']}")
-        texts |= {text for found in _personal_values(ctx, person).values() for text in found}
+        texts |= {
+            text for found in _personal_values(ctx, "contact", person, PROTECTED_FIELDS).values() for text in found
+        }
         texts.discard(person.full_name)  # the anonymised name itself ("Osoba zanonimizowana nr 7") stays
     return texts
 
 
-def _snapshots(ctx: Ctx, contact_id: int) -> Iterable[dict]:
-    """Yield the before and after of every logged change of a person's record."""
-    logged = ctx.session.execute(
-        select(ActionLogEntry.before, ActionLogEntry.after).where(
-            ActionLogEntry.entity_type == "contact", ActionLogEntry.entity_id == contact_id
-        )
+def _snapshots(ctx: Ctx, kind: str, entity_id: int, before_seq: int | None = None) -> Iterable[dict]:
+    """Yield the before and after of every logged change of a record (of those logged before ``before_seq``)."""
+    query = select(ActionLogEntry.before, ActionLogEntry.after).where(
+        ActionLogEntry.entity_type == kind, ActionLogEntry.entity_id == entity_id
     )
-    for before, after in logged:
+    if before_seq is not None:
+        query = query.where(ActionLogEntry.seq < before_seq)
+    for before, after in ctx.session.execute(query):
         yield json.loads(before or "{}")
         yield json.loads(after or "{}")
 
@@ -177,19 +208,32 @@ def contact_condition(contact_id: int) -> ColumnElement[bool]:
 def contact_timeline(ctx: Ctx, contact: Contact, viewer: CrmUser | None) -> Timeline:
     """Return every event about a person, newest first, hiding the personal data the viewer may not see."""
     hide = set(PROTECTED_FIELDS) - visible_fields(viewer)
-    return build_timeline(
-        ctx, contact_condition(contact.id), _personal_values(ctx, contact), hide, erased=_erased(ctx, [contact])
-    )
+    personal = _personal_values(ctx, "contact", contact, PROTECTED_FIELDS)
+    return build_timeline(ctx, contact_condition(contact.id), personal, hide, erased=_erased(ctx, [contact]))
 
 
-def _personal_values(ctx: Ctx, contact: Contact) -> dict[str, set[str]]:
-    """Return the texts of every value a person's protected fields have had: now and in the logged changes."""
-    values: dict[str, set] = {name: set() for name in PROTECTED_FIELDS}
-    for name in PROTECTED_FIELDS:
-        values[name].add(getattr(contact, name))
-    for snapshot in _snapshots(ctx, contact.id):
-        for name in PROTECTED_FIELDS:
-            values[name].add(snapshot.get(name))
+def _personal_values(
+    ctx: Ctx,
+    kind: str,
+    holder: Contact | Account,
+    fields: Iterable[str],
+    *,
+    before_seq: int | None = None,
+    logged: bool = True,
+) -> dict[str, set[str]]:
+    """Return the texts of every value the protected ``fields`` of a record have had: now and in logged changes.
+
+    With ``before_seq`` only the values logged before that entry; with ``logged=False`` only the values now.
+    """
+    fields = list(fields)
+    values: dict[str, set] = {name: set() for name in fields}
+    if before_seq is None:
+        for name in fields:
+            values[name].add(getattr(holder, name))
+    if logged:
+        for snapshot in _snapshots(ctx, kind, holder.id, before_seq):
+            for name in fields:
+                values[name].add(snapshot.get(name))
     return {name: set(_texts(name, found)) for name, found in values.items()}
 
 
@@ -205,3 +249,6 @@ def _texts(name: str, values: Iterable) -> Iterable[str]:
             yield f"{born:%d.%m.%Y}"
         elif name == "phone":
             yield v.format_phone(text)
+            if text.startswith("+48"):  # a Polish number as people write it: without the country code
+                yield text[3:]
+                yield v.format_phone(text).removeprefix("+48 ")

@@ -1,7 +1,8 @@
 """Companies (firmy): list, create, detail, edit and the timeline of every event.
 
-A sole trader's PESEL is its owner's personal data: the card and the edit form show it as a person's PESEL is
-shown (masked for a role that may not see it, each display a logged read), and the list never shows it.
+A sole trader's PESEL, e-mail and phone are its owner's personal data: the card, the edit form and the timeline
+show them as a person's are shown (masked for a role that may not see them, each display a logged read), and the
+list never shows them. A company of any other legal form shows its e-mail and phone to everyone, unlogged.
 """
 
 from __future__ import annotations
@@ -13,24 +14,30 @@ from simulator.crm.enums import CompanySize, LegalForm, Voivodeship
 from simulator.crm.forms.accounts import AccountForm
 from simulator.crm.models import Account, Activity, Opportunity
 from simulator.crm.services import accounts as svc
-from simulator.crm.services import timeline
+from simulator.crm.services import permissions, timeline
 from simulator.crm.services.common import CrmError, record
 from simulator.crm.views import choices, protected
 from simulator.crm.views.context import bp, ctx, get_or_404, refuse, where
 from simulator.crm.views.timeline import render_timeline
 
 
-def warn_duplicates(exc: svc.DuplicateWarning, form, *, entity_type: str, entity_id=None, account_id=None) -> None:
-    """Log that similar records were shown to the user before saving, and keep the log entry."""
+def warn_duplicates(
+    exc: svc.DuplicateWarning, form, *, entity_type: str, entity_id=None, account_id=None, hidden=frozenset()
+) -> None:
+    """Log that similar records were shown to the user before saving, and keep the log entry.
+
+    The summary (shown on timelines) names the duplicates as the user saw them: none that would give away the
+    value of a field the role may not see (``hidden``); the details keep which records they were.
+    """
     g.db.rollback()
+    shown = protected.mask_duplicates(exc.duplicates, hidden)
     record(
         ctx(),
         "duplicate_warning",
         entity_type=entity_type,
         entity_id=entity_id,
         account_id=account_id,
-        summary="Ostrzeżenie o możliwym duplikacie: "
-        + "; ".join(f"{d.name} (ten sam {d.field})" for d in exc.duplicates),
+        summary="Ostrzeżenie o możliwym duplikacie: " + "; ".join(f"{d.name} (ten sam {d.field})" for d in shown),
         details={"duplicates": [d.as_dict() for d in exc.duplicates], "submitted": form.submitted(), **where()},
     )
     g.db.commit()
@@ -57,8 +64,8 @@ def account_list():
     )
 
 
-def _save(form: AccountForm, account: Account | None):
-    """Validate and save the form; return a redirect or None to show the form again."""
+def _save(form: AccountForm, account: Account | None, hidden: frozenset[str] = frozenset()):
+    """Validate and save the form; return a redirect or None to show the form again (``hidden``: see ``protected``)."""
     duplicates = []
     if form.validate_on_submit():
         try:
@@ -72,7 +79,12 @@ def _save(form: AccountForm, account: Account | None):
                 message = "Zapisano zmiany." if changed else "Nic nie zmieniono."
         except svc.DuplicateWarning as exc:
             warn_duplicates(
-                exc, form, entity_type="account", entity_id=account and account.id, account_id=account and account.id
+                exc,
+                form,
+                entity_type="account",
+                entity_id=account and account.id,
+                account_id=account and account.id,
+                hidden=hidden,
             )
             duplicates = exc.duplicates
         except CrmError as exc:
@@ -113,7 +125,7 @@ def account_new():
 
 @bp.get("/accounts/<int:account_id>")
 def account_detail(account_id: int):
-    """Show a company with its people, opportunities and activities; showing a sole trader's PESEL is a logged read.
+    """Show a company with its people, opportunities and activities; a sole trader's PESEL, e-mail, phone: logged.
 
     A user administrator may preview the card as another user (``?as_user=``), as a person's card.
     """
@@ -135,21 +147,37 @@ def account_detail(account_id: int):
 
 @bp.route("/accounts/<int:account_id>/edit", methods=["GET", "POST"])
 def account_edit(account_id: int):
-    """Edit a company; a sole trader's PESEL is shown only to a role that may see it (a logged read)."""
+    """Edit a company; a sole trader's PESEL, e-mail and phone are shown only to a role that may see them (logged)."""
     account = get_or_404(Account, account_id)
     form = AccountForm(obj=account)
     form.owner_id.choices = choices.users(empty=True)
-    response, duplicates = protected.edit_guarded(form, account, lambda: _save(form, account))
+    response, duplicates = protected.edit_guarded(form, account, lambda hidden: _save(form, account, hidden))
     return response or render_template("crm/accounts/form.html", form=form, account=account, duplicates=duplicates)
 
 
 @bp.get("/accounts/<int:account_id>/timeline")
 def account_timeline(account_id: int):
-    """Show every logged event about a company, its people, opportunities and activities, newest first."""
+    """Show every logged event about a company, its people, opportunities and activities, newest first.
+
+    A sole trader's PESEL, e-mail and phone in the events are shown as on its card: hidden from a role that may
+    not see them, each display a logged read.
+    """
     account = get_or_404(Account, account_id)
+    me = permissions.acting_user(ctx())
+    events = timeline.account_timeline(ctx(), account, me)
+    allowed = permissions.visible_fields(me)
+    permissions.record_read(
+        ctx(), account, "historia zdarzeń firmy", me, events.fields & allowed, hidden=events.fields - allowed
+    )
+    g.db.commit()
+    sole_trader = account.legal_form == LegalForm.JDG
     return render_timeline(
-        timeline.account_timeline(ctx(), account),
+        events,
         subject=account.name,
         subject_url=url_for(".account_detail", account_id=account.id),
         scope="Wszystkie zdarzenia dotyczące firmy, jej osób, szans i działań",
+        notice="Wyświetlenie danych osobowych przedsiębiorcy zapisuje się w dzienniku odczytów danych osobowych. "
+        "Wartości pól, których Twoja rola nie może widzieć, są ukryte."
+        if sole_trader
+        else "",
     )

@@ -30,7 +30,7 @@ def contact_list():
     return render_template("crm/contacts/list.html", contacts=list(rows), q=text)
 
 
-def _save(form: ContactForm, contact: Contact | None):
+def _save(form: ContactForm, contact: Contact | None, hidden: frozenset[str] = frozenset()):
     duplicates, entity_id = [], contact.id if contact else None
     account_id = contact.account_id if contact else None
     if form.validate_on_submit():
@@ -46,7 +46,7 @@ def _save(form: ContactForm, contact: Contact | None):
                 )
                 message = "Zapisano zmiany." if changed else "Nic nie zmieniono."
         except svc.DuplicateWarning as exc:
-            warn_duplicates(exc, form, entity_type="contact", entity_id=entity_id, account_id=account_id)
+            warn_duplicates(exc, form, entity_type="contact", entity_id=entity_id, account_id=account_id, hidden=hidden)
             duplicates = exc.duplicates
         except CrmError as exc:
             refuse(form, exc, form_name="osoba", entity_type="contact", entity_id=entity_id, account_id=account_id)
@@ -98,7 +98,7 @@ def contact_edit(contact_id: int):
     contact = get_or_404(Contact, contact_id)
     form = ContactForm(obj=contact)
     form.account_id.choices = choices.accounts()
-    response, duplicates = protected.edit_guarded(form, contact, lambda: _save(form, contact))
+    response, duplicates = protected.edit_guarded(form, contact, lambda hidden: _save(form, contact, hidden))
     return response or render_template("crm/contacts/form.html", form=form, contact=contact, duplicates=duplicates)
 
 

@@ -1,8 +1,10 @@
 """Offers (oferty): templates with the variable picker, offers with line items, preview, PDF, print, send, outbox.
 
-The person's protected fields follow the acting user's role (``services.permissions``): a draft's preview, print
-and PDF mask what the role may not see; a sent offer and its PDF are kept exactly as sent, so they are shown
-whole or refused; the outbox masks a person's address. Every display of a protected value is a logged read.
+The person's protected fields follow the acting user's role (``services.permissions``), and so do a sole trader's
+company e-mail (its owner's personal data): a draft's preview, print and PDF mask what the role may not see; a
+sent offer and its PDF are kept exactly as sent, so they are shown whole or refused; the outbox masks a person's
+address and a sole trader's. Every display of a protected value is a logged read (of the person's data:
+``contact.personal_data_read``; of the sole trader's: ``account.personal_data_read``).
 """
 
 from __future__ import annotations
@@ -174,24 +176,35 @@ def offer_detail(offer_id: int):
 
 
 def _recipient(offer: Offer, me, text: svc.OfferText | None) -> permissions.Shown:
-    """Return the person's address as the acting user may see it; log it with what the offer's text showed."""
-    contact = offer.contact
-    if contact is None:
-        return permissions.mask({}, set())
-    recipient = permissions.mask({"email": contact.email} if contact.email else {}, permissions.visible_fields(me))
-    shown = {name for name, value in recipient.values.items() if value} | (text.personal if text else set())
-    hidden = recipient.hidden | (text.masked if text else set())
-    permissions.record_read(ctx(), contact, "oferta", me, shown, hidden=hidden)
+    """Return the address the offer goes to as the acting user may see it; log it with what the offer's text showed.
+
+    The address is the person's e-mail, or the company's when the person has none (or there is no person): a sole
+    trader's is its owner's personal data.
+    """
+    contact, account = offer.contact, offer.account
+    to_person = contact is not None and bool(contact.email)
+    holder = contact if to_person else account
+    address = contact.email if to_person else account.email
+    recipient = permissions.mask_for(holder, {"email": address} if address else {}, me)
+    person = {"shown": set(text.personal if text else ()), "hidden": set(text.masked if text else ())}
+    company = {"shown": set(text.company if text else ()), "hidden": set(text.company_masked if text else ())}
+    found = person if to_person else company
+    found["shown"] |= {name for name, value in recipient.values.items() if value}
+    found["hidden"] |= set(recipient.hidden)
+    if contact is not None:
+        permissions.record_read(ctx(), contact, "oferta", me, person["shown"], hidden=person["hidden"])
+    permissions.record_read(ctx(), account, "oferta", me, company["shown"], hidden=company["hidden"])
     g.db.commit()
     return recipient
 
 
 def _log_document_read(offer: Offer, text: svc.OfferText, view: str) -> None:
-    """Log the read of the person's protected fields an offer document showed."""
+    """Log the read of the protected fields (the person's, a sole trader's) an offer document showed."""
+    me = permissions.acting_user(ctx())
     if offer.contact is not None:
-        me = permissions.acting_user(ctx())
         permissions.record_read(ctx(), offer.contact, view, me, text.personal, hidden=text.masked)
-        g.db.commit()
+    permissions.record_read(ctx(), offer.account, view, me, text.company, hidden=text.company_masked)
+    g.db.commit()
 
 
 @bp.get("/offers/<int:offer_id>/oferta.pdf")
@@ -251,15 +264,19 @@ def offer_send(offer_id: int):
 
 
 def _recipients(messages: list[OutboxMessage], view: str) -> dict[int, permissions.Shown]:
-    """Return each message's recipient as the acting user may see it; log the persons' addresses shown."""
+    """Return each message's recipient as the acting user may see it; log the protected addresses shown.
+
+    A person's address is their protected e-mail; a company's is protected while the company is a sole trader.
+    """
     me = permissions.acting_user(ctx())
     shown = {}
     for message in messages:
         values = {"email": message.recipient}
-        if message.contact is None:  # the company's address: not a person's protected field
+        holder = message.contact if message.contact is not None else message.account
+        if holder is None:
             shown[message.id] = permissions.mask(values, {"email"})
         else:
-            shown[message.id] = permissions.reveal(ctx(), message.contact, view, me, values=values)
+            shown[message.id] = permissions.reveal(ctx(), holder, view, me, values=values)
     g.db.commit()
     return shown
 
@@ -287,12 +304,16 @@ def outbox_attachment(message_id: int):
     if not message.attachment:
         return redirect(url_for(".outbox_detail", message_id=message.id))
     offer = message.offer
-    if offer is not None and offer.contact is not None:
+    if offer is not None:
         me = permissions.acting_user(ctx())
-        fields = offer.sent_personal_fields
+        fields, company = offer.sent_personal_fields, svc.sent_company_fields(offer)
         what = f"Załącznik wiadomości (oferta {offer.number})"
-        permissions.require_whole(offer.contact, fields, me, what, entity_type="offer", entity_id=offer.id)
-        permissions.record_read(ctx(), offer.contact, "załącznik w skrzynce nadawczej", me, fields)
+        if offer.contact is not None:
+            permissions.require_whole(offer.contact, fields, me, what, entity_type="offer", entity_id=offer.id)
+        permissions.require_whole(offer.account, company, me, what, entity_type="offer", entity_id=offer.id)
+        if offer.contact is not None:
+            permissions.record_read(ctx(), offer.contact, "załącznik w skrzynce nadawczej", me, fields)
+        permissions.record_read(ctx(), offer.account, "załącznik w skrzynce nadawczej", me, company)
         g.db.commit()
     headers = {"Content-Disposition": f'inline; filename="{message.attachment_name}"'}
     return Response(message.attachment, mimetype="application/pdf", headers=headers)

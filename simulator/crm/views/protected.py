@@ -1,12 +1,14 @@
 """The pages' side of field permissions, shared by the cards and edit forms of persons and sole traders.
 
 A card may be previewed by a user administrator as another user (``?as_user=``); an edit form never sends a
-protected field the acting role may not see, and a save keeps that field's stored value.
+protected field the acting role may not see, and a save keeps that field's stored value (a value typed into such a
+field all the same is refused with an explanation, never dropped silently); a duplicate warning never names a
+hidden value, not even through the record it names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any
 
@@ -14,7 +16,7 @@ from flask import g, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from simulator.crm.models import CrmUser
+from simulator.crm.models import Account, Contact, CrmUser
 from simulator.crm.models.roles import PROTECTED_FIELDS
 from simulator.crm.services import permissions
 from simulator.crm.services.accounts import Duplicate
@@ -24,6 +26,8 @@ Saved = tuple[Response | None, list[Duplicate]]  # a redirect after the save (or
 HIDDEN_FIELD_HINT = (
     "Twoja rola nie widzi zapisanej wartości tego pola – taką zmianę musi wykonać osoba z uprawnieniem do niego."
 )
+HIDDEN_FIELD_TYPED = "Wpisanej tu wartości nie zapisano: Twoja rola nie może zmieniać tego pola."
+UNNAMED = "inny rekord (nazwa ukryta – wskazałaby wartość pola, którego Twoja rola nie widzi)"
 
 
 def _preview_user(what: str, *, entity_type: str, entity_id: int) -> CrmUser | None:
@@ -53,23 +57,50 @@ def card(holder: Holder, view: str, what: str, *, entity_type: str) -> dict[str,
     return {"shown": shown, "viewer": as_user or me, "as_user": as_user, "users": users}
 
 
-def edit_guarded(form, holder: Holder, save: Callable[[], Saved]) -> Saved:
+def mask_duplicates(duplicates: list[Duplicate], hidden: Collection[str]) -> list[Duplicate]:
+    """Return duplicate warnings as a role that may not see the ``hidden`` fields of the saved record may see them.
+
+    A duplicate found by a hidden field never names its value; nor does it name a record that shows that value
+    openly (a company whose e-mail or phone is not protected), since the record would give the value away.
+    """
+    labels = {PROTECTED_FIELDS[name]: name for name in hidden}
+    shown = []
+    for found in duplicates:
+        if found.field not in labels:
+            shown.append(found)
+            continue
+        other = g.db.get(Account if found.kind == "account" else Contact, found.id)
+        named = other is None or labels[found.field] in permissions.protected_fields(other)
+        shown.append(replace(found, value=permissions.HIDDEN_TEXT, **({} if named else {"id": 0, "name": UNNAMED})))
+    return shown
+
+
+def _typed(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def edit_guarded(form, holder: Holder, save: Callable[[frozenset[str]], Saved]) -> Saved:
     """Run ``save`` on an edit form of a record with protected fields, showing none the acting role may not see.
 
     Opening the form is a logged read of what it shows. A hidden field keeps the stored value through the save
-    and is rendered disabled and empty; a rule it breaks (e.g. a PESEL kept when the legal form changes) is
-    explained, since the user cannot correct a value they do not see; a duplicate found by it names no value.
+    and is rendered disabled and empty; a value sent for it all the same (the form was opened before the role or
+    the company's legal form changed) is refused with an error rather than dropped; a rule it breaks (e.g. a PESEL
+    kept when the legal form changes) is explained, since the user cannot correct a value they do not see; a
+    duplicate found by it names no value. ``save`` gets the hidden fields (for its duplicate warning).
     """
     me = permissions.acting_user(g.ctx)
-    hidden = set(permissions.personal_values(holder)) - permissions.visible_fields(me)
+    hidden = frozenset(set(permissions.personal_values(holder)) - permissions.visible_fields(me))
     if not form.is_submitted():
         permissions.reveal(g.ctx, holder, "formularz edycji", me)
         g.db.commit()
     for name in hidden:  # a field the role may not see keeps its stored value and is never sent to the page
-        getattr(form, name).data = getattr(holder, name)
-    response, duplicates = save()
-    labels = {PROTECTED_FIELDS[name] for name in hidden}
-    duplicates = [replace(d, value=permissions.HIDDEN_TEXT) if d.field in labels else d for d in duplicates]
+        field, stored = getattr(form, name), getattr(holder, name)
+        typed = (field.raw_data or [""])[0].strip() if form.is_submitted() else ""
+        if typed and typed != _typed(stored):
+            field.process_errors.append(HIDDEN_FIELD_TYPED)
+        field.data = stored
+    response, duplicates = save(hidden)
+    duplicates = mask_duplicates(duplicates, hidden)
     for name in hidden:
         field = getattr(form, name)
         field.data, field.render_kw = None, {"disabled": True, "placeholder": permissions.HIDDEN_TEXT}

@@ -150,16 +150,22 @@ def request_complete(request_id: int):
 def _export(contact_id: int, fmt: str) -> Response:
     """Export a person's data whole: a role that may not see one of its protected fields is refused (403).
 
-    The copy answers the person's right of access, so it is never handed out with fields masked.
+    The copy answers the person's right of access, so it is never handed out with fields masked. It holds the
+    person's own business too (a sole trader's PESEL, e-mail and phone): a read of that company's data as well.
     """
     contact = get_or_404(Contact, contact_id)
     me = permissions.acting_user(ctx())
-    fields = [name for name, value in permissions.personal_values(contact).items() if value]
     what = f"Eksport danych osoby {contact.full_name} (art. 15)"
-    permissions.require_whole(contact, fields, me, what, entity_type="contact", entity_id=contact.id)
+    exported = [
+        (holder, [name for name, value in permissions.personal_values(holder).items() if value])
+        for holder in (contact, *svc.own_businesses(ctx(), contact))
+    ]
+    for holder, fields in exported:
+        permissions.require_whole(holder, fields, me, what, entity_type="contact", entity_id=contact.id)
     data = svc.person_data(ctx(), contact)
     svc.record_export(ctx(), contact, fmt)
-    permissions.record_read(ctx(), contact, f"eksport danych (art. 15, {fmt.upper()})", me, fields)
+    for holder, fields in exported:
+        permissions.record_read(ctx(), holder, f"eksport danych (art. 15, {fmt.upper()})", me, fields)
     g.db.commit()
     name = f"dane-osoby-{contact.id}.{fmt}"
     if fmt == "json":
