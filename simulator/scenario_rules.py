@@ -141,6 +141,10 @@ def _pipelines(c: _Checker, seed: dict) -> dict[str, dict[str, dict]]:
 
 
 def _opportunities(c: _Checker, seed: dict, known: dict, users: dict, stages: dict) -> None:
+    try:
+        business_date = date.fromisoformat(str(c.data.get("business_date")))
+    except ValueError:
+        business_date = date.max  # reported by the schema
     for i, item in enumerate(seed.get("opportunities", [])):
         pointer = ("seed", "opportunities", i)
         account = c.ref(item, "account", known["accounts"], pointer, "firmy")
@@ -156,6 +160,11 @@ def _opportunities(c: _Checker, seed: dict, known: dict, users: dict, stages: di
             c.error((*pointer, "loss_reason"), "przegrana szansa musi mieć powód utraty")
         if item.get("loss_reason") and item.get("status") != "przegrana":
             c.error((*pointer, "loss_reason"), "powód utraty podaje się tylko dla przegranej szansy")
+        closed_on = c.day(item, "closed_on", pointer)
+        if closed_on and item.get("status", "otwarta") == "otwarta":
+            c.error((*pointer, "closed_on"), "datę zamknięcia podaje się tylko dla wygranej lub przegranej szansy")
+        elif closed_on and closed_on > business_date:
+            c.error((*pointer, "closed_on"), f"data zamknięcia jest po dacie biznesowej ({business_date})")
 
 
 def _activities(c: _Checker, seed: dict, known: dict, users: dict, stages: dict) -> None:

@@ -144,6 +144,7 @@ OPPORTUNITY = _record(
         "status": _enum(OpportunityStatus),
         "loss_reason": _enum(LossReason),
         "loss_note": ANY_TEXT,
+        "closed_on": DATE,
     },
 )
 

@@ -195,8 +195,10 @@ def _opportunities(session, scenario, *, accounts, contacts, users, stages, now)
         status = OpportunityStatus(item.get("status", "otwarta"))
         manual = "probability" in item
         probability = item["probability"] if manual else stage.probability
+        closed_on = None
         if status != OpportunityStatus.OPEN:
             probability, manual = (100 if status == OpportunityStatus.WON else 0), False
+            closed_on = _day(item.get("closed_on")) or scenario.business_date
         opportunity = Opportunity(
             id=i,
             name=item["name"],
@@ -213,7 +215,7 @@ def _opportunities(session, scenario, *, accounts, contacts, users, stages, now)
             status=status,
             loss_reason=_opt(LossReason, item.get("loss_reason")),
             loss_note=item.get("loss_note", ""),
-            closed_on=scenario.business_date if status != OpportunityStatus.OPEN else None,
+            closed_on=closed_on,
             created_at=now,
             updated_at=now,
         )
@@ -226,7 +228,7 @@ def _opportunities(session, scenario, *, accounts, contacts, users, stages, now)
                 probability=probability,
                 via="dane początkowe",
                 actor_label="system",
-                business_date=scenario.business_date,
+                business_date=closed_on or scenario.business_date,
                 changed_at=now,
             )
         )

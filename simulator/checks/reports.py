@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
-from simulator.checks import CheckResult, CheckType, register
+from simulator.checks import CheckResult, CheckType, ParamProblems, register
 from simulator.checks.normalise import TEXT_DEFAULT, normalise
 from simulator.checks.params import REFERENCE, obj
 from simulator.checks.snapshot import Snapshot, plain
 
 AGGREGATE = obj(["fn"], {"fn": {"enum": ["count", "sum", "avg", "min", "max"]}, "field": {"type": "string"}})
 FILTER = obj(["field"], {"field": {"type": "string"}, "op": {"type": "string"}, "value": REFERENCE, "to": REFERENCE})
-COMPARE = obj(["field"], {"field": {"type": "string"}, "preset": {"enum": ["month", "quarter", "year", "custom"]}})
+DAY = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+PERIOD_BOUNDS = ("a_from", "a_to", "b_from", "b_to")
+COMPARE = obj(
+    ["field"],
+    {
+        "field": {"type": "string"},
+        "preset": {"enum": ["month", "quarter", "year", "custom"]},
+        **dict.fromkeys(PERIOD_BOUNDS, DAY),
+    },
+)
 PIVOT = obj(
     ["rows", "columns"],
     {
@@ -75,6 +85,7 @@ class ReportMatches(CheckType):
                     problems.error((part, name), f"źródło „{source.key}” nie ma pola „{value}”")
         if "compare" in params and "pivot" in params:
             problems.error(("pivot",), "raport nie może jednocześnie porównywać okresów i być tabelą przestawną")
+        _check_periods(params.get("compare") or {}, problems)
 
     def evaluate(self, snapshot: Snapshot, params):
         expected_rows = None
@@ -129,15 +140,12 @@ class ReportMatches(CheckType):
         if "name_contains" in params:
             parts.append(("nazwa raportu", normalise(params["name_contains"], options) in normalise(name, options)))
         if "compare" in params:
-            have_compare = definition.get("compare") or {}
-            wanted = params["compare"]
-            parts.append(
-                (
-                    "porównanie dwóch okresów",
-                    have_compare.get("field") == wanted["field"]
-                    and (have_compare.get("preset") or "quarter") == wanted.get("preset", have_compare.get("preset")),
-                )
-            )
+            have_compare, wanted = definition.get("compare") or {}, params["compare"]
+            preset = have_compare.get("preset") or "quarter"
+            ok = have_compare.get("field") == wanted["field"] and preset == wanted.get("preset", preset)
+            if "a_from" in wanted:  # own periods: the same two, in either order (current and previous)
+                ok = ok and _periods(have_compare) == _periods(wanted)
+            parts.append(("porównanie dwóch okresów", ok))
         if "pivot" in params:
             have_pivot, wanted = definition.get("pivot") or {}, params["pivot"]
             parts.append(
@@ -153,6 +161,35 @@ class ReportMatches(CheckType):
             kinds = params["chart"] if isinstance(params["chart"], list) else [params["chart"]]
             parts.append(("forma prezentacji (wykres)", (definition.get("chart") or "table") in kinds))
         return parts
+
+
+def _check_periods(compare: dict[str, Any], problems: ParamProblems) -> None:
+    """Own periods of a comparison: all four bounds, with the preset ``custom``, each period in order."""
+    given = [name for name in PERIOD_BOUNDS if name in compare]
+    if not given:
+        return
+    if len(given) != len(PERIOD_BOUNDS):
+        problems.error(("compare",), "podaj wszystkie granice obu okresów: a_from, a_to, b_from, b_to")
+        return
+    if compare.get("preset") != "custom":
+        problems.error(("compare", "preset"), "własne okresy (a_from … b_to) wymagają preset: custom")
+    for start, end in (("a_from", "a_to"), ("b_from", "b_to")):
+        try:
+            first, last = date.fromisoformat(compare[start]), date.fromisoformat(compare[end])
+        except ValueError:
+            problems.error(("compare", start), f"niepoprawna data w okresie {start}–{end}")
+            continue
+        if first > last:
+            problems.error(("compare", end), f"koniec okresu ({end}) jest przed jego początkiem ({start})")
+
+
+def _periods(compare: dict[str, Any]) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        {
+            (str(compare.get("a_from") or ""), str(compare.get("a_to") or "")),
+            (str(compare.get("b_from") or ""), str(compare.get("b_to") or "")),
+        }
+    )
 
 
 def _expected_definition(params: dict[str, Any]) -> dict[str, Any]:

@@ -295,6 +295,48 @@ def test_report_matches_reads_the_comparison_of_periods_the_pivot_and_the_chart(
     ).passed
 
 
+QUARTERS = {"a_from": "2026-01-01", "a_to": "2026-03-31", "b_from": "2025-10-01", "b_to": "2025-12-31"}
+
+
+def test_report_matches_reads_own_periods_of_a_comparison_in_either_order(crm):
+    params = {"source": "opportunities", "compare": {"field": "closed_on", "preset": "custom", **QUARTERS}}
+    swapped = {"a_from": "2025-10-01", "a_to": "2025-12-31", "b_from": "2026-01-01", "b_to": "2026-03-31"}
+    saved = {"source": "opportunities", "compare": {"field": "closed_on", "preset": "custom", **swapped}}
+    crm.post("reports/save", {"name": "Wygrane: dwa kwartały", "definition": json.dumps(saved)})
+    assert _evaluate(crm, "report_matches", params).passed  # the same two periods, current and previous swapped
+    february = {**params["compare"], "a_to": "2026-02-28"}
+    result = _evaluate(crm, "report_matches", {**params, "compare": february})
+    assert not result.passed and "porównanie dwóch okresów" in result.detail
+    preset_only = {"source": "opportunities", "compare": {"field": "closed_on", "preset": "custom"}}
+    assert _evaluate(crm, "report_matches", preset_only).passed  # no periods given: any own periods
+    quarter = {"source": "opportunities", "compare": {"field": "closed_on", "preset": "quarter"}}
+    crm.post("reports/save", {"name": "Ten kwartał i poprzedni", "definition": json.dumps(quarter)})
+    assert not _evaluate(crm, "report_matches", {**params, "name_contains": "ten kwartał"}).passed
+
+
+def test_report_matches_params_need_all_bounds_of_own_periods_in_order():
+    kind = checks.get_type("report_matches")
+    problems: list = []
+    kind.check_params(
+        {"source": "opportunities", "compare": {"field": "closed_on", "preset": "quarter", **QUARTERS}},
+        ParamProblems(report=lambda p, m: problems.append((p, m)), seed_ids={}, answers={}, variables=frozenset()),
+    )
+    assert [p for p, _ in problems] == [("compare", "preset")]
+    problems.clear()
+    reversed_a = {**QUARTERS, "a_from": "2026-04-01"}
+    kind.check_params(
+        {"source": "opportunities", "compare": {"field": "closed_on", "preset": "custom", **reversed_a}},
+        ParamProblems(report=lambda p, m: problems.append((p, m)), seed_ids={}, answers={}, variables=frozenset()),
+    )
+    assert [p for p, _ in problems] == [("compare", "a_to")]
+    problems.clear()
+    kind.check_params(
+        {"source": "opportunities", "compare": {"field": "closed_on", "preset": "custom", "a_from": "2026-01-01"}},
+        ParamProblems(report=lambda p, m: problems.append((p, m)), seed_ids={}, answers={}, variables=frozenset()),
+    )
+    assert [p for p, _ in problems] == [("compare",)]
+
+
 def test_report_matches_params_name_fields_of_the_source():
     kind = checks.get_type("report_matches")
     problems: list = []

@@ -148,6 +148,30 @@ def test_lost_opportunity_needs_a_loss_reason_in_seed(tmp_path):
     assert any("seed/opportunities/0/loss_reason: przegrana szansa musi mieć powód utraty" in e for e in errors)
 
 
+def test_a_seeded_closing_date_belongs_to_a_closed_opportunity_before_the_business_date(tmp_path):
+    text = (
+        minimal("779-463-05-39", "ja")
+        + """\
+  pipelines:
+    - key: p
+      name: Lejek
+      stages: [{key: a, name: A, probability: 10}]
+  opportunities:
+    - {key: o, name: Otwarta, account: firma, value: 100, pipeline: p, stage: a, owner: ja, closed_on: 2026-02-10}
+    - {key: w, name: Wygrana, account: firma, value: 100, pipeline: p, stage: a, owner: ja, status: wygrana,
+       closed_on: 2026-03-17}
+    - {key: k, name: Wygrana w zeszłym kwartale, account: firma, value: 100, pipeline: p, stage: a, owner: ja,
+       status: wygrana, closed_on: 2025-12-18}
+"""
+    )
+    errors = _errors(_scenario(tmp_path, text))
+    assert any("seed/opportunities/0/closed_on: datę zamknięcia podaje się tylko dla wygranej" in e for e in errors)
+    assert any(
+        "seed/opportunities/1/closed_on: data zamknięcia jest po dacie biznesowej (2026-03-16)" in e for e in errors
+    )
+    assert not any("seed/opportunities/2/" in e for e in errors)
+
+
 def test_a_pipelines_customer_type_and_form_of_sale_are_read_from_the_list(tmp_path):
     pipeline = """\
   pipelines:

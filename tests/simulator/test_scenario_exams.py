@@ -55,7 +55,7 @@ def test_exam_scenario_has_the_size_the_exam_needs(exam):
     assert len(seed["pipelines"]) == 2
     assert all(5 <= len(p["stages"]) <= 7 for p in seed["pipelines"])
     assert all(any(s.get("tasks") for s in p["stages"]) for p in seed["pipelines"])
-    assert 12 <= len(seed["opportunities"]) <= 20 and 15 <= len(seed["activities"]) <= 25
+    assert 12 <= len(seed["opportunities"]) <= 30 and 15 <= len(seed["activities"]) <= 25
     statuses = [o.get("status", "otwarta") for o in seed["opportunities"]]
     assert statuses.count("wygrana") >= 2 and statuses.count("przegrana") >= 2
     assert any("probability" in o for o in seed["opportunities"])  # a manual probability to notice
@@ -134,6 +134,48 @@ def test_exam_scenarios_are_parallel_in_size():
     for section in ("accounts", "contacts", "products", "opportunities", "activities", "consents"):
         assert abs(len(b2b[section]) - len(b2c[section])) <= 0.2 * max(len(b2b[section]), len(b2c[section])), section
     assert [len(p["stages"]) >= 5 for p in b2b["pipelines"]] == [len(p["stages"]) >= 5 for p in b2c["pipelines"]]
+
+
+def test_parallel_exam_tasks_weigh_the_same():
+    """Parallel forms: a candidate's chance must not depend on the form drawn. Every task zNN has, in both
+    scenarios, the same criteria, the same time guide, the same sum of check points and as many critical checks."""
+    b2b, b2c = (load_scenario(sid).tasks for sid in EXAMS)
+    assert [t["key"] for t in b2b] == [t["key"] for t in b2c]
+
+    def weight(task: dict) -> tuple:
+        checks = task["checks"]
+        return (
+            task["criteria"],
+            task["minutes"],
+            sum(c["points"] for c in checks),
+            sum(1 for c in checks if c.get("critical")),
+        )
+
+    assert {t["key"]: weight(t) for t in b2b} == {t["key"]: weight(t) for t in b2c}
+
+
+def test_exam_seed_has_closed_opportunities_in_both_quarters_the_comparison_reads(exam, sandbox_root):
+    """Task z24 compares Q1 2026 with Q4 2025 by closing date: both quarters are over on the business date and hold
+    won opportunities of several owners, and a lost one in Q1 is what a report without the status filter would add."""
+    closed = [o for o in exam.seed["opportunities"] if o.get("closed_on")]
+
+    def owners(status: str, start: str, end: str) -> set[str]:
+        return {o["owner"] for o in closed if o.get("status") == status and start <= o["closed_on"] <= end}
+
+    q4, q1 = owners("wygrana", "2025-10-01", "2025-12-31"), owners("wygrana", "2026-01-01", "2026-03-31")
+    assert len(q4) >= 3 and len(q1) >= 4 and q4 <= q1
+    assert owners("przegrana", "2026-01-01", "2026-03-31")
+    assert max(o["closed_on"] for o in closed) < "2026-04-01" < str(exam.business_date)
+
+    info = api.provision(exam.id, "kandydat-kwartaly", 1, root=sandbox_root)
+    seeded = [
+        row[0] for row in instance_rows(sandbox_root, info.instance_id, "SELECT closed_on FROM opportunity ORDER BY id")
+    ]
+    expected = [
+        o.get("closed_on") or str(exam.business_date) if o.get("status") in ("wygrana", "przegrana") else None
+        for o in exam.seed["opportunities"]
+    ]
+    assert seeded == expected
 
 
 def _draft(scenario_id: str) -> str:
