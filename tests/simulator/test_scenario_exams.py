@@ -7,14 +7,24 @@ verifies by simulation (method S) and keep the same shape, so either scenario ca
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 import yaml
+from sqlalchemy import select
 from stdnum.pl import nip, pesel, regon
 
 from simulator import api
+from simulator.actionlog import Actor
+from simulator.crm.enums import ActivityStatus, ActivityType
+from simulator.crm.models import CrmUser
+from simulator.crm.models.goals import GoalMetric
+from simulator.crm.services import goals
+from simulator.crm.services.activities import list_activities
+from simulator.crm.services.common import Ctx
 from simulator.scenario import PROJECT_ROOT, load_scenario
+from simulator.storage import store_for
 from tests.simulator.conftest import instance_rows
 
 EXAMS = ("egzamin-b2b-it", "egzamin-b2c-ubezpieczenia")
@@ -55,7 +65,9 @@ def test_exam_scenario_has_the_size_the_exam_needs(exam):
     assert len(seed["pipelines"]) == 2
     assert all(5 <= len(p["stages"]) <= 7 for p in seed["pipelines"])
     assert all(any(s.get("tasks") for s in p["stages"]) for p in seed["pipelines"])
-    assert 12 <= len(seed["opportunities"]) <= 30 and 15 <= len(seed["activities"]) <= 25
+    # activities: the work of the business week and a month of the candidate's completed history (the April
+    # baseline of task z15's goal)
+    assert 12 <= len(seed["opportunities"]) <= 30 and 15 <= len(seed["activities"]) <= 35
     statuses = [o.get("status", "otwarta") for o in seed["opportunities"]]
     assert statuses.count("wygrana") >= 2 and statuses.count("przegrana") >= 2
     assert any("probability" in o for o in seed["opportunities"])  # a manual probability to notice
@@ -176,6 +188,47 @@ def test_exam_seed_has_closed_opportunities_in_both_quarters_the_comparison_read
         for o in exam.seed["opportunities"]
     ]
     assert seeded == expected
+
+
+def test_smart_goal_baseline_is_what_the_crm_shows_for_april(exam, sandbox_root):
+    """Task z15 states the candidate's April result and checks it as the goal's baseline: it must be exactly what
+    the CRM computes for April 2026 – the goal service's own measure (done activities of the metric's type owned by
+    the candidate, by completion date) and the activity list filtered by owner, type, status and date – and the
+    target must be the baseline grown by the percentage the instructions give."""
+    task = next(t for t in exam.tasks if t["key"] == "z15")
+    check = next(c for c in task["checks"] if c["type"] == "field_equals" and c["params"]["entity"] == "goal")
+    metric = GoalMetric(check["params"]["where"]["metric"])
+    baseline, target = check["params"]["fields"]["baseline"], check["params"]["fields"]["target"]
+    assert metric in (GoalMetric.MEETINGS, GoalMetric.CALLS)
+    stated = re.search(r"wynik\s+z\s+kwietnia\s+2026\s+r\.\s+to\s+(\d+)\s", task["instructions"])
+    growth = re.search(r"wzrostu\s+o\s+(\d+)%", task["instructions"])
+    assert stated and growth, task["instructions"]
+    assert int(stated.group(1)) == baseline
+    assert Decimal(baseline) * (100 + int(growth.group(1))) / 100 == target
+    solved = next(step["data"] for step in task["solve"] if step.get("path") == "goals/new")
+    assert (int(solved["baseline"]), int(solved["target"])) == (baseline, target)
+
+    april = date(2026, 4, 1), date(2026, 4, 30)
+    for seed in (1, 2):
+        info = api.provision(exam.id, f"kandydat-cel-{seed}", seed, root=sandbox_root)
+        session = store_for(sandbox_root).open_session(info.instance_id)
+        try:
+            ctx = Ctx(session, Actor("candidate", "test"), now=datetime.now(UTC), business_date=exam.business_date)
+            me = session.scalars(select(CrmUser).where(CrmUser.is_me)).one()
+            assert me.key == "ja"
+            assert goals.measure(ctx, metric, me.id, *april) == baseline
+            kind = ActivityType.MEETING if metric == GoalMetric.MEETINGS else ActivityType.CALL
+            listed = list_activities(
+                ctx,
+                date_from=april[0],
+                date_to=april[1],
+                owner_id=me.id,
+                status=ActivityStatus.DONE.value,
+                type_=kind.value,
+            )
+            assert len(listed) == baseline
+        finally:
+            session.close()
 
 
 def _draft(scenario_id: str) -> str:
