@@ -37,8 +37,9 @@ CHART = {"enum": ["table", "bar", "pie", "line"]}
 
 @register
 class ReportMatches(CheckType):
-    """A saved report has the expected source, grouping, aggregates, filters, comparison of two periods, pivot
-    and form of presentation (``chart``: one kind or a list of acceptable kinds), or computes the same rows."""
+    """A saved report has the expected source, grouping, aggregates, filters, comparison of two periods, pivot,
+    form of presentation (``chart``: one kind or a list of acceptable kinds) and measure its chart plots
+    (``chart_measure``: an aggregate, wherever it stands among the report's), or computes the same rows."""
 
     name = "report_matches"
     label = "raport zgodny z zapytaniem"
@@ -56,6 +57,7 @@ class ReportMatches(CheckType):
             "compare": COMPARE,
             "pivot": PIVOT,
             "chart": {"anyOf": [CHART, {"type": "array", "items": CHART, "minItems": 1}]},
+            "chart_measure": AGGREGATE,
         },
     )
 
@@ -83,6 +85,7 @@ class ReportMatches(CheckType):
                 value = (params.get(part) or {}).get(name)
                 if value and value not in known:
                     problems.error((part, name), f"źródło „{source.key}” nie ma pola „{value}”")
+        _check_measure(source, params.get("chart_measure"), problems)
         if "compare" in params and "pivot" in params:
             problems.error(("pivot",), "raport nie może jednocześnie porównywać okresów i być tabelą przestawną")
         _check_periods(params.get("compare") or {}, problems)
@@ -111,7 +114,7 @@ class ReportMatches(CheckType):
             score,
             detail,
             observed={"name": report["name"], "definition": json.loads(report["definition"])},
-            expected=_expected_definition(params),
+            expected=_expected_definition(params) | {k: params[k] for k in ("chart_measure",) if k in params},
             event_seqs=snapshot.evidence("report", [report["id"]]),
         )
 
@@ -160,7 +163,44 @@ class ReportMatches(CheckType):
         if "chart" in params:
             kinds = params["chart"] if isinstance(params["chart"], list) else [params["chart"]]
             parts.append(("forma prezentacji (wykres)", (definition.get("chart") or "table") in kinds))
+        if "chart_measure" in params:
+            parts.append(("miara na wykresie", _plotted(definition) == _measure(params["chart_measure"])))
         return parts
+
+
+def _measure(item: dict[str, Any]) -> tuple[str, str]:
+    return (item.get("fn") or "count", "" if (item.get("fn") or "count") == "count" else item.get("field") or "")
+
+
+def _plotted(definition: dict[str, Any]) -> tuple[str, str] | None:
+    """The aggregate a saved report's chart plots (as the report engine picks it), or None without a chart."""
+    if (definition.get("chart") or "table") == "table":
+        return None
+    if definition.get("pivot"):
+        return _measure(definition["pivot"])
+    if not definition.get("group_by") and not definition.get("compare"):
+        return None  # a list has no chart
+    aggregates = definition.get("aggregates") or [{"fn": "count"}]
+    index = definition.get("chart_measure") or 0
+    if not isinstance(index, int) or not 0 <= index < len(aggregates):
+        return None
+    return _measure(aggregates[index])
+
+
+def _check_measure(source: Any, item: dict[str, Any] | None, problems: ParamProblems) -> None:
+    """The measure of a chart: an aggregate of a number or an amount of the source (a chart draws nothing else)."""
+    if not item or item["fn"] == "count":
+        return
+    key = item.get("field")
+    if not key:
+        problems.error(("chart_measure",), f"funkcja „{item['fn']}” potrzebuje pola (field)")
+    elif (found := source.field(key)) is None:
+        problems.error(("chart_measure", "field"), f"źródło „{source.key}” nie ma pola „{key}”")
+    elif found.kind not in ("number", "money"):
+        problems.error(
+            ("chart_measure", "field"),
+            f"pole „{key}” nie jest liczbą ani kwotą – wykres go nie pokaże; wybierz pole liczbowe lub kwotę",
+        )
 
 
 def _check_periods(compare: dict[str, Any], problems: ParamProblems) -> None:

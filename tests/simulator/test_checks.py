@@ -347,6 +347,99 @@ def test_report_matches_params_name_fields_of_the_source():
     assert {p for p, _ in problems} == {("compare", "field"), ("pivot", "columns"), ("pivot",)}
 
 
+WON_BY_OWNER = {
+    "source": "opportunities",
+    "group_by": ["owner"],
+    "aggregates": [{"fn": "count"}, {"fn": "sum", "field": "value"}],
+    "compare": {"field": "closed_on", "preset": "custom", **QUARTERS},
+    "chart": "bar",
+}
+
+
+def test_report_matches_reads_the_measure_the_chart_plots_wherever_it_stands(crm):
+    value = {"source": "opportunities", "chart": "bar", "chart_measure": {"fn": "sum", "field": "value"}}
+    count = {**value, "chart_measure": {"fn": "count"}}
+    crm.post("reports/save", {"name": "Kwartały: liczba", "definition": json.dumps(WON_BY_OWNER)})
+    result = _evaluate(crm, "report_matches", {**value, "name_contains": "liczba"})
+    assert not result.passed and result.fraction == 3 / 4 and "miara na wykresie" in result.detail
+    assert result.expected["chart_measure"] == {"fn": "sum", "field": "value"}
+    assert _evaluate(crm, "report_matches", {**count, "name_contains": "liczba"}).passed  # the first by default
+    crm.post(
+        "reports/save", {"name": "Kwartały: wartość", "definition": json.dumps({**WON_BY_OWNER, "chart_measure": 1})}
+    )
+    assert _evaluate(crm, "report_matches", {**value, "name_contains": "wartość"}).passed
+    assert not _evaluate(crm, "report_matches", {**count, "name_contains": "wartość"}).passed
+    first = {**WON_BY_OWNER, "aggregates": WON_BY_OWNER["aggregates"][::-1]}  # sum first: plotted without a choice
+    crm.post("reports/save", {"name": "Kwartały: suma", "definition": json.dumps(first)})
+    assert _evaluate(crm, "report_matches", {**value, "name_contains": "suma"}).passed
+    table = {**WON_BY_OWNER, "chart": "table", "chart_measure": 1}  # a table plots nothing
+    crm.post("reports/save", {"name": "Kwartały: tabela", "definition": json.dumps(table)})
+    assert not _evaluate(crm, "report_matches", {**value, "chart": "table", "name_contains": "tabela"}).passed
+
+
+def _problems(params: dict) -> list[tuple]:
+    problems: list = []
+    checks.get_type("report_matches").check_params(
+        params,
+        ParamProblems(report=lambda p, m: problems.append((p, m)), seed_ids={}, answers={}, variables=frozenset()),
+    )
+    return problems
+
+
+def test_report_matches_params_name_a_chartable_measure_of_the_source():
+    for measure, where in [
+        ({"fn": "sum", "field": "nie_ma"}, ("chart_measure", "field")),
+        ({"fn": "max", "field": "closed_on"}, ("chart_measure", "field")),  # a date: never drawn
+        ({"fn": "avg"}, ("chart_measure",)),
+    ]:
+        problems = _problems({"source": "opportunities", "chart_measure": measure})
+        assert [p for p, _ in problems] == [where], (measure, problems)
+    for measure in ({"fn": "count"}, {"fn": "sum", "field": "value"}, {"fn": "max", "field": "probability"}):
+        assert _problems({"source": "opportunities", "chart_measure": measure}) == []
+
+
+MEASURE_TASK = """\
+tasks:
+  - key: raport
+    title: Raport z wykresem
+    criteria: ["2.5.5"]
+    minutes: 5
+    instructions: Zapisz raport.
+    checks:
+      - type: report_matches
+        params:
+          source: opportunities
+          chart: bar
+          chart_measure: {fn: sum, field: value}
+        points: 1
+        commission: Brak wykresu wartości.
+    solve:
+      - {method: POST, path: reports/save, data: {name: Raport, definition: "{}"}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("measure", "message"),
+    [
+        ("{fn: sum, field: wartosc}", "params/chart_measure/field: źródło „opportunities” nie ma pola „wartosc”"),
+        ("{fn: sum, field: closed_on}", "params/chart_measure/field: pole „closed_on” nie jest liczbą ani kwotą"),
+        ("{fn: mediana, field: value}", "params/chart_measure/fn: niedozwolona wartość 'mediana'"),
+        ("{fn: sum, field: value, size: 2}", "nieznane pole: „size”"),
+    ],
+)
+def test_a_bad_chart_measure_of_report_matches_is_a_located_load_error(measure, message):
+    from simulator.content import ContentError
+    from simulator.scenario import SCENARIOS_DIR, parse_scenario
+
+    practice = (SCENARIOS_DIR / "practice" / "scenario.yaml").read_text(encoding="utf-8")
+    text = practice[: practice.index("\ntasks:")] + "\n" + MEASURE_TASK.replace("{fn: sum, field: value}", measure)
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if "chart_measure:" in row)
+    with pytest.raises(ContentError) as caught:
+        parse_scenario(text.encode(), "scenario.yaml", SCENARIOS_DIR / "nie-ma" / "scenario.yaml")
+    errors = [str(e) for e in caught.value.errors]
+    assert any(e.startswith(f"scenario.yaml:{line}: tasks/0/checks/0/") and message in e for e in errors), errors
+
+
 # -- answer_equals ------------------------------------------------------------------------------------------------
 TASK = {
     "key": "odczyt-wartosci",

@@ -13,7 +13,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from simulator.crm.services.reports import periods
+from simulator.crm.services.common import CrmError
+from simulator.crm.services.reports import periods, validate
 from tests.simulator.conftest import Crm, text_of
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -279,3 +280,165 @@ def test_opportunities_are_grouped_by_their_pipelines_customer_type_and_form_of_
     filtered = {"source": "opportunities", "columns": ["name"], "f1_field": "customer_type"}
     filtered |= {"f1_op": "eq", "f1_value": "sektor publiczny (b2g, zamawiający publiczni)"}
     assert export_csv(crm, filtered)[1:] == [["Helpdesk dla szpitala"]]
+
+
+# -- the measure a chart plots (chart_measure) --------------------------------------------------------------------
+BY_OWNER = {"source": "activities", "group1": "owner", "a1_fn": "count", "a2_fn": "avg", "a2_field": "percent"}
+AVG = "Średnia: Stopień wykonania (%)"
+WEEKS = {"compare_field": "due_date", "compare_preset": "custom", "a_from": "2026-03-16", "a_to": "2026-03-22"}
+WEEKS |= {"b_from": "2026-03-09", "b_to": "2026-03-15"}
+
+
+def _svg(html: str) -> ET.Element:
+    svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
+    assert len(svgs) == 1, len(svgs)
+    return ET.fromstring(svgs[0])
+
+
+def _bars(root: ET.Element) -> list[str]:
+    """Return the tooltip of every bar: "label – series: value"."""
+    return [rect.find(f"{SVG}title").text for rect in root.iter(f"{SVG}rect") if rect.find(f"{SVG}title") is not None]
+
+
+def _chart_page(crm: Crm, args: dict) -> tuple[ET.Element, str]:
+    page = crm.get("reports/builder", query_string=args)
+    assert page.status_code == 200
+    return _svg(page.get_data(as_text=True)), text_of(page)
+
+
+def test_the_chart_of_a_grouped_report_plots_the_chosen_measure_and_names_it(crm):
+    root, text = _chart_page(crm, {**BY_OWNER, "chart": "bar", "chart_measure": "1"})
+    assert _bars(root) == [f"{ME} – {AVG}: 41,67", f"{MARTA} – {AVG}: 50", f"{PIOTR} – {AVG}: 0"]
+    assert root.find(f"{SVG}title").text == f"Raport ({AVG})"
+    assert root.find(f"{SVG}desc").text.startswith(f"{AVG} – {ME}: 41,67")
+    assert f"Na wykresie: {AVG}" in text
+    assert crm.log("report.run")[-1]["details"]["definition"]["chart_measure"] == 1
+
+
+def test_the_chart_plots_the_first_measure_by_default(crm):
+    root, text = _chart_page(crm, {**BY_OWNER, "chart": "bar"})  # no chart_measure: an old link or definition
+    assert _bars(root) == [f"{ME} – Liczba: 6", f"{MARTA} – Liczba: 2", f"{PIOTR} – Liczba: 1"]
+    assert root.find(f"{SVG}title").text == "Raport (Liczba)" and "Na wykresie: Liczba" in text
+    page = crm.get("reports/builder", query_string={**BY_OWNER, "chart": "bar"}).get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="chart_measure".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option (selected )?value="(\d)">([^<]*)</option>', select) == [
+        ("selected ", "0", "1. Liczba"),
+        ("", "1", f"2. {AVG}"),
+    ]
+
+
+def test_a_comparison_of_periods_plots_the_chosen_measure_in_both_periods(crm):
+    args = {"source": "activities", "group1": "owner", "a1_fn": "count", "a2_fn": "sum", "a2_field": "percent"}
+    args |= {**WEEKS, "chart": "bar", "chart_measure": "1"}
+    table = body_rows(crm, args)  # the export reads the same columns: sum in both periods at positions 4 and 5
+    root, text = _chart_page(crm, args)
+    measure = "Suma: Stopień wykonania (%) – porównanie okresów"
+    assert root.find(f"{SVG}title").text == f"Raport ({measure})" and f"Na wykresie: {measure}" in text
+    assert root.find(f"{SVG}desc").text.startswith(f"{measure}. 16.03.2026–22.03.2026 – {ME}: ")
+    expected = []
+    for owner in (ME, MARTA, PIOTR):
+        expected += [f"{owner} – 16.03.2026–22.03.2026: {table[owner][4]}"]
+        expected += [f"{owner} – 09.03.2026–15.03.2026: {table[owner][5]}"]
+    assert _bars(root) == expected
+    assert table[ME][4:6] != table[ME][0:2]  # the sums differ from the counts, so the chart is of the sums
+    first, _ = _chart_page(crm, {**args, "chart_measure": "0"})
+    assert _bars(first)[0] == f"{ME} – 16.03.2026–22.03.2026: {table[ME][0]}"
+
+
+def test_a_measure_that_is_not_a_number_gives_no_chart_and_says_why(crm):
+    args = {"source": "activities", "group1": "owner", "a1_fn": "count", "a2_fn": "max", "a2_field": "due_date"}
+    page = crm.get("reports/builder", query_string={**args, "chart": "bar", "chart_measure": "1"})
+    assert "<svg" not in page.get_data(as_text=True)
+    assert "Brak wykresu: miara „Maksimum: Termin” nie jest liczbą ani kwotą" in text_of(page)
+    assert "<svg" in crm.get("reports/builder", query_string={**args, "chart": "bar"}).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "message"),
+    [
+        ("5", "Miara na wykresie: raport nie ma funkcji nr 6 – ma 2 funkcje; wybierz jedną z nich."),
+        ("dużo", "Miara na wykresie: „dużo” nie jest numerem funkcji raportu."),
+    ],
+)
+def test_a_measure_out_of_range_is_refused_next_to_its_field_and_nothing_typed_is_lost(crm, chosen, message):
+    args = {**BY_OWNER, "chart": "line", "chart_measure": chosen}
+    page = crm.get("reports/builder", query_string=args)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<svg" not in html
+    assert f'<div class="invalid-feedback d-block" data-field="chart_measure">{message}</div>' in html
+    assert re.search(r'<select[^>]*class="form-select is-invalid"[^>]*name="chart_measure"', html)
+    assert re.search(rf'<option selected value="{chosen}">', html)  # kept as chosen
+    assert re.search(r'<option selected value="avg">', html) and re.search(r'<option selected value="percent">', html)
+    assert re.search(r'<option selected value="line">', html) and re.search(r'<option selected value="owner">', html)
+    refused = crm.log("validation_error")[-1]
+    assert refused["entity_type"] == "report" and message in refused["summary"]
+
+
+def test_saving_a_definition_whose_measure_is_out_of_range_is_refused_back_in_the_builder(crm):
+    definition = {"source": "activities", "group_by": ["owner"], "aggregates": [{"fn": "count"}], "chart": "bar"}
+    page = crm.post(
+        "reports/save",
+        {"name": "Zła miara", "definition": json.dumps({**definition, "chart_measure": 2})},
+        follow_redirects=True,
+    )
+    message = "Miara na wykresie: raport nie ma funkcji nr 3 – ma 1 funkcję; wybierz jedną z nich."
+    assert f"Nie zapisano raportu: {message}" in text_of(page)
+    html = page.get_data(as_text=True)
+    assert f'data-field="chart_measure">{message}</div>' in html and '<option selected value="2">' in html
+    assert crm.one("SELECT count(*) FROM saved_report WHERE name = 'Zła miara'") == 0
+
+
+def test_a_saved_report_keeps_its_chart_measure_through_save_view_and_edit(crm):
+    definition = {"source": "activities", "group_by": ["owner"], "chart": "bar", "chart_measure": 1}
+    definition["aggregates"] = [{"fn": "count"}, {"fn": "avg", "field": "percent"}]
+    response = crm.post("reports/save", {"name": "Postęp wg osób", "definition": json.dumps(definition)})
+    assert response.status_code == 302
+    report_id, saved = crm.one("SELECT id, definition FROM saved_report WHERE name = 'Postęp wg osób'")
+    assert json.loads(saved)["chart_measure"] == 1
+    html = crm.get(f"reports/{report_id}").get_data(as_text=True)
+    root = _svg(html)
+    assert root.find(f"{SVG}title").text == f"Postęp wg osób ({AVG})" and _bars(root)[0] == f"{ME} – {AVG}: 41,67"
+    edit = re.search(r'href="([^"]*/reports/builder\?[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "chart_measure=1" in edit
+    builder = crm.client.get(edit).get_data(as_text=True)
+    assert re.search(r'<option selected value="1">2\. ' + re.escape(AVG), builder)
+    resaved = json.loads(re.search(r'name="definition"[^>]*value="([^"]*)"', builder).group(1).replace("&#34;", '"'))
+    assert resaved["chart_measure"] == 1 and resaved["aggregates"][1] == {"fn": "avg", "field": "percent"}
+
+
+def test_an_old_saved_definition_without_a_chart_measure_plots_the_first(crm):
+    saved = json.loads(crm.one("SELECT definition FROM saved_report WHERE id = 1"))  # a sample report of the seed
+    assert "chart_measure" not in saved and [a["fn"] for a in saved["aggregates"]] == ["count", "sum", "sum"]
+    html = crm.get("reports/1").get_data(as_text=True)
+    root = _svg(html)
+    assert root.find(f"{SVG}title").text.endswith("(Liczba)")
+    assert all(re.fullmatch(r".+ – Liczba: \d+", tip) for tip in _bars(root))
+    assert "chart_measure=0" in html
+
+
+def test_exports_do_not_depend_on_the_chart_measure(crm):
+    args = {**BY_OWNER, **WEEKS, "chart": "bar"}
+    assert export_csv(crm, {**args, "chart_measure": "1"}) == export_csv(crm, {**args, "chart_measure": "0"})
+    books = [
+        openpyxl.load_workbook(
+            io.BytesIO(crm.get("reports/export.xlsx", query_string={**args, "chart_measure": m}).data)
+        )
+        for m in ("0", "1")
+    ]
+    first, second = ([list(r) for r in b.active.iter_rows(values_only=True)] for b in books)
+    assert first == second and len(first[0]) == 1 + 2 * 4
+
+
+def test_the_definition_normaliser_reads_the_chart_measure():
+    base = {"source": "activities", "group_by": ["owner"], "aggregates": [{"fn": "count"}, {"fn": "sum"}]}
+    base["aggregates"][1]["field"] = "percent"
+    assert validate(base)["chart_measure"] == 0  # an old definition: the first measure
+    assert validate({**base, "chart_measure": "1"})["chart_measure"] == 1  # as the builder sends it
+    assert validate({"source": "activities", "group_by": ["owner"], "chart_measure": 0})["chart_measure"] == 0
+    pivot = {"source": "activities", "pivot": {"rows": "owner", "columns": "done"}, "chart_measure": 7}
+    assert validate(pivot)["chart_measure"] == 0  # a pivot has one measure: ignored
+    for bad in (2, "3", -1, True, 1.5, [1], "pierwsza"):
+        with pytest.raises(CrmError) as caught:
+            validate({**base, "chart_measure": bad})
+        assert caught.value.message.startswith("Miara na wykresie: ")
+        assert caught.value.field_errors["chart_measure"] == [caught.value.message]

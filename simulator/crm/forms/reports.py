@@ -29,6 +29,12 @@ class ReportBuilderForm(CrmForm):
     group1 = OptionalSelect("Grupuj według")
     group2 = OptionalSelect("…a następnie według")
     chart = SelectField("Prezentacja", choices=options(CHARTS.items()))
+    chart_measure = SelectField(
+        "Miara na wykresie",
+        default="0",
+        description="Która funkcja raportu (grupowanie, porównanie okresów) jest na wykresie; "
+        "lista odświeża się po kliknięciu „Pokaż”.",
+    )
     compare_field = OptionalSelect("Porównaj okresy według daty")
     compare_preset = SelectField("Okres", choices=options(PRESETS.items()), default="quarter")
     a_from = DateField("Okres bieżący od", [Optional()], format="%Y-%m-%d")
@@ -73,6 +79,27 @@ class BuilderForm(ReportBuilderForm):
             self[f"f{i}_field"].choices = self.group1.choices
         for i in range(1, AGGREGATE_ROWS + 1):
             self[f"a{i}_field"].choices = self.group1.choices
+        self.fill_measures()
+
+    def fill_measures(self) -> None:
+        """Offer the functions of the aggregate rows as the measure to plot, by their labels and positions 1…n
+        in the definition (empty rows left out, as ``definition`` leaves them out); a choice that names no function
+        (the rows changed since it was made) stays selected, so the refusal shows next to it."""
+        source = SOURCES.get(self.source.data or "") or next(iter(SOURCES.values()))
+        labels = {f.key: f.label for f in source.fields}
+        names = []
+        for i in range(1, AGGREGATE_ROWS + 1):
+            fn, key = self[f"a{i}_fn"].data, self[f"a{i}_field"].data
+            if fn:
+                names.append(
+                    "Liczba" if fn == "count" else f"{FUNCTIONS.get(fn, fn).capitalize()}: {labels.get(key, '…')}"
+                )
+        pairs = [(str(i), f"{i + 1}. {name}") for i, name in enumerate(names or ["Liczba"])]
+        chosen = str(self.chart_measure.data if self.chart_measure.data is not None else "0")
+        if chosen not in {value for value, _ in pairs}:
+            what = f"{int(chosen) + 1}. (brak takiej funkcji)" if chosen.isdecimal() else f"„{chosen}”"
+            pairs.append((chosen, what))
+        self.chart_measure.choices = options(pairs)
 
     def definition(self) -> dict[str, Any]:
         """Return the report definition the fields describe (validated by the report service)."""
@@ -115,6 +142,7 @@ class BuilderForm(ReportBuilderForm):
             if self.pivot_rows.data and self.pivot_columns.data
             else None,
             "chart": self.chart.data or "table",
+            "chart_measure": self.chart_measure.data,
         }
 
     def load(self, definition: dict[str, Any]) -> None:
@@ -134,6 +162,8 @@ class BuilderForm(ReportBuilderForm):
         self.pivot_rows.data, self.pivot_columns.data = pivot.get("rows", ""), pivot.get("columns", "")
         self.pivot_fn.data, self.pivot_field.data = pivot.get("fn", "count"), pivot.get("field", "")
         self.chart.data = definition.get("chart", "table")
+        self.chart_measure.data = str(definition.get("chart_measure", 0))
+        self.fill_measures()
 
 
 add_repeated_fields(BuilderForm)

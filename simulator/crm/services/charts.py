@@ -43,12 +43,19 @@ def _open(title: str, desc: str, height: int = HEIGHT) -> tuple[list[str], str]:
     return [head], uid
 
 
+def _title(title: str, data: ChartData) -> str:
+    """Name the measure plotted in the chart's title: "Raport (Suma: Wartość – porównanie okresów)"."""
+    return f"{title} ({data.subject})" if data.subject and data.subject != title else title
+
+
 def _describe(data: ChartData) -> str:
     parts = []
     for name, values in data.series:
         pairs = ", ".join(f"{label}: {value_text(v, data.kind)}" for label, v in zip(data.labels, values, strict=True))
         parts.append(f"{name} – {pairs}")
-    return "; ".join(parts) or "Brak danych."
+    text = "; ".join(parts) or "Brak danych."
+    named = data.subject and [data.subject] != [name for name, _ in data.series]  # a lone series names it already
+    return f"{data.subject}. {text}" if named else text
 
 
 def _short(text: str, limit: int = 18) -> str:
@@ -71,7 +78,7 @@ def _scale(data: ChartData) -> Decimal:
 
 def bar_chart(title: str, data: ChartData) -> str:
     """Return a vertical bar chart (grouped bars for several series)."""
-    parts, _ = _open(title, _describe(data))
+    parts, _ = _open(_title(title, data), _describe(data))
     left, right, top, bottom = 60, WIDTH - 20, 30, HEIGHT - 70
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#444"/>')
     peak = _scale(data)
@@ -105,7 +112,7 @@ def bar_chart(title: str, data: ChartData) -> str:
 
 def line_chart(title: str, data: ChartData) -> str:
     """Return a line chart with one polyline per series and its points labelled."""
-    parts, _ = _open(title, _describe(data))
+    parts, _ = _open(_title(title, data), _describe(data))
     left, right, top, bottom = 60, WIDTH - 30, 30, HEIGHT - 70
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#444"/>')
     parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#444"/>')
@@ -140,7 +147,9 @@ def pie_chart(title: str, data: ChartData) -> str:
     name, values = data.series[0] if data.series else ("", [])
     slices = [(label, v) for label, v in zip(data.labels, values, strict=True) if v > 0]
     height = max(HEIGHT, 60 + 22 * len(slices))
-    parts, _ = _open(title, _describe(ChartData(data.labels, [(name, values)], data.kind)), height)
+    parts, _ = _open(
+        _title(title, data), _describe(ChartData(data.labels, [(name, values)], data.kind, data.subject)), height
+    )
     total = sum((v for _, v in slices), Decimal(0))
     cx, cy, r = 170, 180, 140
     angle = -math.pi / 2

@@ -6,10 +6,12 @@ A definition is plain JSON (saved as is)::
      "filters": [{"field": "status", "op": "eq", "value": "zakończone"}],
      "group_by": ["owner"], "aggregates": [{"fn": "count"}, {"fn": "avg", "field": "percent"}],
      "compare": {"field": "due_date", "preset": "quarter"},
-     "pivot": {"rows": "owner", "columns": "priority", "fn": "count"}, "chart": "bar"}
+     "pivot": {"rows": "owner", "columns": "priority", "fn": "count"}, "chart": "bar", "chart_measure": 1}
 
-Filters combine with AND. ``compare`` and ``pivot`` are optional and exclusive of each other. Aggregates of
-amounts count only amounts in PLN (nothing is converted); a result says which rows in other currencies it left out.
+Filters combine with AND. ``compare`` and ``pivot`` are optional and exclusive of each other. ``chart_measure`` is the
+0-based index into ``aggregates`` of the measure the chart of a grouped report or a comparison plots (default 0, the
+first; a pivot has one measure and ignores it). Aggregates of amounts count only amounts in PLN (nothing is
+converted); a result says which rows in other currencies it left out.
 """
 
 from __future__ import annotations
@@ -43,11 +45,12 @@ class Column:
 
 @dataclass
 class ChartData:
-    """What a chart shows: category labels and one or more named series."""
+    """What a chart shows: category labels, one or more named series and the measure they plot."""
 
     labels: list[str]
     series: list[tuple[str, list[Decimal]]]
     kind: str  # the kind of the values (money or number)
+    subject: str = ""  # the measure plotted, e.g. "Suma: Wartość – porównanie okresów" (named in the SVG's title)
 
 
 @dataclass
@@ -61,8 +64,9 @@ class ReportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _fail(message: str) -> CrmError:
-    return CrmError(message, {"definition": [message]})
+def _fail(message: str, field_name: str | None = None) -> CrmError:
+    """A refused definition; ``field_name`` names the builder field the message belongs next to, if any."""
+    return CrmError(message, {"definition": [message], **({field_name: [message]} if field_name else {})})
 
 
 def _field(source: Source, key: Any, what: str, kinds: Iterable[str] | None = None) -> Field:
@@ -131,6 +135,7 @@ def validate(definition: Any) -> dict[str, Any]:
     chart = definition.get("chart") or "table"
     if chart not in CHARTS:
         raise _fail(f"Nieznany rodzaj prezentacji „{chart}”.")
+    measure = 0 if pivot else _chart_measure(definition.get("chart_measure"), len(aggregates) or 1)
     if not columns and not group_by and not compare and not pivot:
         columns = [f.key for f in source.fields[:4]]
     return {
@@ -142,7 +147,32 @@ def validate(definition: Any) -> dict[str, Any]:
         "compare": compare,
         "pivot": pivot,
         "chart": chart,
+        "chart_measure": measure,
     }
+
+
+def _chart_measure(raw: Any, count: int) -> int:
+    """Read the index of the measure to plot (0-based; the builder shows positions from 1) among ``count``."""
+    if raw is None or raw == "":
+        return 0
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).strip().isdecimal():
+        raise _fail(f"Miara na wykresie: „{raw}” nie jest numerem funkcji raportu.", "chart_measure")
+    index = int(raw)
+    if index >= count:
+        raise _fail(
+            f"Miara na wykresie: raport nie ma funkcji nr {index + 1} – ma {_functions(count)}; wybierz jedną z nich.",
+            "chart_measure",
+        )
+    return index
+
+
+def _functions(count: int) -> str:
+    """Return "1 funkcję", "2 funkcje", "5 funkcji" (Polish plural of the accusative)."""
+    if count == 1:
+        return "1 funkcję"
+    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        return f"{count} funkcje"
+    return f"{count} funkcji"
 
 
 def _aggregate(source: Source, item: dict) -> dict[str, str]:
@@ -292,9 +322,13 @@ def _run(source: Source, definition: dict[str, Any], rows: list[dict[str, Any]],
             for values, members in _groups(rows, keys)
         ]
         labels = [" / ".join(_text(v) for v in r[: len(keys)]) for r in out]
-        series = [(columns[len(keys)].label, [Decimal(r[len(keys)] or 0) for r in out])]
-        chart = ChartData(labels, series, columns[len(keys)].kind) if _chartable(columns[len(keys)]) else None
-        return ReportResult("grouped", columns, out, chart)
+        at = len(keys) + definition.get("chart_measure", 0)
+        measure, chart = columns[at], None
+        if _chartable(measure):
+            chart = ChartData(
+                labels, [(measure.label, [Decimal(r[at] or 0) for r in out])], measure.kind, measure.label
+            )
+        return ReportResult("grouped", columns, out, chart, _unchartable(definition, measure))
     keys = definition["columns"]
     columns = [Column(source.field(k).label, source.field(k).kind) for k in keys]
     result = ReportResult("list", columns, [[r.get(k) for k in keys] for r in rows])
@@ -308,6 +342,16 @@ def _run(source: Source, definition: dict[str, Any], rows: list[dict[str, Any]],
 
 def _chartable(column: Column) -> bool:
     return column.kind in ("number", "money")
+
+
+def _unchartable(definition: dict[str, Any], measure: Column) -> list[str]:
+    """Say why a report that asks for a chart has none: its measure is not a number or an amount."""
+    if definition["chart"] == "table" or _chartable(measure):
+        return []
+    return [
+        f"Brak wykresu: miara „{measure.label}” nie jest liczbą ani kwotą, więc nie da się jej narysować – "
+        "w polu „Miara na wykresie” wybierz funkcję, która daje liczbę lub kwotę."
+    ]
 
 
 def _run_compare(source: Source, definition: dict, rows: list[dict], today: date) -> ReportResult:
@@ -340,16 +384,17 @@ def _run_compare(source: Source, definition: dict, rows: list[dict], today: date
             line += [va, vb, *_difference(va, vb)]
         out.append(line)
     labels = [" / ".join(_text(v) for v in r[: len(keys)]) or "Razem" for r in out]
-    first = len(keys)
+    index = definition.get("chart_measure", 0)
+    first, measure = len(keys) + 4 * index, _agg_column(source, aggs[index])
     chart = None
-    if _chartable(columns[first]):
+    if _chartable(measure):
         series = [
             (label_a, [Decimal(r[first] or 0) for r in out]),
             (label_b, [Decimal(r[first + 1] or 0) for r in out]),
         ]
-        chart = ChartData(labels, series, columns[first].kind)
+        chart = ChartData(labels, series, measure.kind, f"{measure.label} – porównanie okresów")
     notes = [f"Okres bieżący: {label_a}; okres poprzedni: {label_b} (pole „{source.field(key).label}”)."]
-    return ReportResult("compare", columns, out, chart, notes)
+    return ReportResult("compare", columns, out, chart, notes + _unchartable(definition, measure))
 
 
 def _difference(current: Any, previous: Any) -> tuple[Any, Decimal | None]:
@@ -378,5 +423,5 @@ def _run_pivot(source: Source, pivot: dict[str, str], rows: list[dict]) -> Repor
     chart = None
     if kind in ("number", "money") and col_values:
         series = [(_text(cv), [Decimal(line[i + 1] or 0) for line in out[:-1]]) for i, cv in enumerate(col_values)]
-        chart = ChartData([line[0] for line in out[:-1]], series, kind)
+        chart = ChartData([line[0] for line in out[:-1]], series, kind, _agg_column(source, pivot).label)
     return ReportResult("pivot", columns, out, chart)

@@ -46,6 +46,7 @@ bp.add_app_template_filter(report_cell, "report_cell")
 def builder_args(definition: dict[str, Any]) -> MultiDict:
     """Return the builder's query arguments describing a definition (for links to edit and export it)."""
     args = MultiDict({"source": definition["source"], "chart": definition.get("chart", "table")})
+    args["chart_measure"] = str(definition.get("chart_measure") or 0)
     for column in definition.get("columns") or []:
         args.add("columns", column)
     for name, value in zip(("group1", "group2"), definition.get("group_by") or [], strict=False):
@@ -94,6 +95,9 @@ def report_builder():
             definition, result = svc.execute(ctx(), form.definition())
         except CrmError as exc:
             error = exc.message
+            for name, messages in exc.field_errors.items():  # shown next to the field it concerns, too
+                if name != "definition" and name in form:
+                    form[name].errors = list(messages)
         if error:
             _log_definition_error(error)
         else:
