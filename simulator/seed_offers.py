@@ -63,6 +63,7 @@ SAMPLE_REPORTS = [
                 {"fn": "sum", "field": "weighted"},
             ],
             "chart": "bar",
+            "chart_measure": 1,  # the value, as the name says
         },
     ),
     (
