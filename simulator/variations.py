@@ -98,24 +98,37 @@ def ascii_fold(text: str) -> str:
 
 
 def _rename_contacts(conn, rng, scenario: Scenario, pools: dict) -> None:
-    contacts = scenario.seed.get("contacts", [])
-    keep = set(pools.get("keep", []))
     updates = []
-    for sex, pool_name in (("K", "female"), ("M", "male")):
-        ids = [i for i, item in enumerate(contacts, start=1) if item.get("sex") == sex and item["key"] not in keep]
-        if not ids:
-            continue
+    from_name = bool(pools.get("email_from_name"))
+    for pool_name, renamed in _renamed_people(scenario, pools):
         pool = pools[pool_name]
-        firsts = rng.sample(pool["first_names"], len(ids))
-        lasts = rng.sample(pool["last_names"], len(ids))
-        for contact_id, first, last in zip(ids, firsts, lasts, strict=True):
-            email = contacts[contact_id - 1].get("email") or ""
-            if pools.get("email_from_name") and email:
-                email = f"{ascii_fold(first)}.{ascii_fold(last)}@{email.rsplit('@', 1)[1].lower()}"
-            elif email:
-                email = email.strip().lower()
+        firsts = rng.sample(pool["first_names"], len(renamed))
+        lasts = rng.sample(pool["last_names"], len(renamed))
+        for (contact_id, seeded, domain), first, last in zip(renamed, firsts, lasts, strict=True):
+            email = f"{ascii_fold(first)}.{ascii_fold(last)}@{domain}" if from_name and domain else seeded
             updates.append((contact_id, first, last, email))
     _update_rows(conn, "contact", ["first_name", "last_name", "email"], updates)
+
+
+_RENAMED: dict[str, list[tuple[str, list[tuple[int, str, str]]]]] = {}
+
+
+def _renamed_people(scenario: Scenario, pools: dict) -> list[tuple[str, list[tuple[int, str, str]]]]:
+    """Per name pool (female, male), the persons it renames: (id, e-mail as seeded, its domain); once per version."""
+    if scenario.digest not in _RENAMED:
+        contacts = scenario.seed.get("contacts", [])
+        keep = set(pools.get("keep", []))
+        found = []
+        for sex, pool_name in (("K", "female"), ("M", "male")):
+            renamed = [
+                (i, (item.get("email") or "").strip().lower(), (item.get("email") or "").rpartition("@")[2].lower())
+                for i, item in enumerate(contacts, start=1)
+                if item.get("sex") == sex and item["key"] not in keep
+            ]
+            if renamed:
+                found.append((pool_name, renamed))
+        _RENAMED[scenario.digest] = found
+    return _RENAMED[scenario.digest]
 
 
 def _update_rows(conn, table: str, columns: list[str], rows: list[tuple], *, dates: bool = False) -> None:
