@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import openpyxl
 import pypdf
@@ -107,6 +108,34 @@ def test_a_role_without_pesel_saves_a_sole_trader_without_erasing_its_pesel(crm)
     assert "Twoja rola nie widzi zapisanej wartości tego pola" in page
     assert crm.sql("SELECT * FROM account WHERE id = :id", {"id": PIEKARNIA}) == stored
     assert crm.log("validation_error")[-1]["details"]["submitted"]["pesel"] is None  # nothing typed, nothing shown
+
+
+def duplicate_warning(crm: Crm, data: dict) -> str:
+    """Post a new person and return the text of the duplicate warning shown."""
+    html = crm.post("contacts/new", data).get_data(as_text=True)
+    start = html.index('data-testid="duplicate-warning"')
+    return " ".join(re.sub(r"<[^>]+>", " ", html[start : html.index("</div>", start)]).split())
+
+
+def test_a_typed_value_the_role_may_not_see_elsewhere_does_not_name_whose_it_is(crm):
+    """Typing a known PESEL or e-mail into a new person must not tell a role that may not see those fields whose
+    they are; a role that sees them gets the record named, as before."""
+    pesel, email = crm.one("SELECT pesel, email FROM contact WHERE id = :id", {"id": ANNA})
+    name = crm.one("SELECT first_name || ' ' || last_name FROM contact WHERE id = :id", {"id": ANNA})
+    person = {"first_name": "Jan", "last_name": "Próbny", "data_source": "polecenie", "pesel": pesel, "email": email}
+    handlowiec_sees(crm)
+    page = duplicate_warning(crm, person)
+    assert "Możliwy duplikat" in page and name not in page and "Piekarnia" not in page  # her sole trade: same PESEL
+    assert page.count("inny rekord (nazwa ukryta – wskazałaby wartość pola, którego Twoja rola nie widzi)") == 3
+    warning = crm.log("duplicate_warning")[-1]
+    assert name not in warning["summary"] and ANNA in {d["id"] for d in warning["details"]["duplicates"]}
+    crm.act_as("ja")
+    handlowiec_sees(crm, "email")  # sees e-mails, not PESELs
+    page = duplicate_warning(crm, person)
+    assert f"{name} – ten sam e-mail ({email})" in page
+    assert "inny rekord (nazwa ukryta – wskazałaby wartość pola, którego Twoja rola nie widzi) – ten sam PESEL" in page
+    crm.act_as("ja")  # the administrator sees everything
+    assert f"{name} – ten sam PESEL (•••••••{pesel[-4:]})" in duplicate_warning(crm, person)  # as warnings show it
 
 
 def test_a_duplicate_found_by_a_hidden_pesel_is_named_without_its_digits(crm):

@@ -86,7 +86,7 @@ def _save(form: AccountForm, account: Account | None, hidden: frozenset[str] = f
                 account_id=account and account.id,
                 hidden=hidden,
             )
-            duplicates = exc.duplicates
+            duplicates = protected.mask_duplicates(exc.duplicates, hidden)
         except CrmError as exc:
             refuse(
                 form,

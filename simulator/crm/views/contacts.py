@@ -47,7 +47,7 @@ def _save(form: ContactForm, contact: Contact | None, hidden: frozenset[str] = f
                 message = "Zapisano zmiany." if changed else "Nic nie zmieniono."
         except svc.DuplicateWarning as exc:
             warn_duplicates(exc, form, entity_type="contact", entity_id=entity_id, account_id=account_id, hidden=hidden)
-            duplicates = exc.duplicates
+            duplicates = protected.mask_duplicates(exc.duplicates, hidden)
         except CrmError as exc:
             refuse(form, exc, form_name="osoba", entity_type="contact", entity_id=entity_id, account_id=account_id)
         else:

@@ -58,20 +58,31 @@ def card(holder: Holder, view: str, what: str, *, entity_type: str) -> dict[str,
 
 
 def mask_duplicates(duplicates: list[Duplicate], hidden: Collection[str]) -> list[Duplicate]:
-    """Return duplicate warnings as a role that may not see the ``hidden`` fields of the saved record may see them.
+    """Return duplicate warnings as the acting role may see them (``hidden``: the fields of the saved record it may
+    not see).
 
     A duplicate found by a hidden field never names its value; nor does it name a record that shows that value
-    openly (a company whose e-mail or phone is not protected), since the record would give the value away.
+    openly (a company whose e-mail or phone is not protected), since the record would give the value away. A
+    duplicate found by a value the user typed or sees is not named when the role may not see that field on the
+    record found: the name would tell the user the record's hidden value (e.g. whose PESEL a typed number is).
     """
-    labels = {PROTECTED_FIELDS[name]: name for name in hidden}
+    labels = {label: name for name, label in PROTECTED_FIELDS.items()}
+    seen = permissions.visible_fields(permissions.acting_user(g.ctx))
     shown = []
     for found in duplicates:
-        if found.field not in labels:
+        name = labels.get(found.field)
+        if name is None:
             shown.append(found)
             continue
-        other = g.db.get(Account if found.kind == "account" else Contact, found.id)
-        named = other is None or labels[found.field] in permissions.protected_fields(other)
-        shown.append(replace(found, value=permissions.HIDDEN_TEXT, **({} if named else {"id": 0, "name": UNNAMED})))
+        other = g.db.get(Account if found.kind == "account" else Contact, found.id) if found.id else None
+        protected_there = other is not None and name in permissions.protected_fields(other)
+        if name in hidden:
+            named = other is None or protected_there
+            shown.append(replace(found, value=permissions.HIDDEN_TEXT, **({} if named else {"id": 0, "name": UNNAMED})))
+        elif protected_there and name not in seen:
+            shown.append(replace(found, id=0, name=UNNAMED))
+        else:
+            shown.append(found)
     return shown
 
 
@@ -86,7 +97,8 @@ def edit_guarded(form, holder: Holder, save: Callable[[frozenset[str]], Saved]) 
     and is rendered disabled and empty; a value sent for it all the same (the form was opened before the role or
     the company's legal form changed) is refused with an error rather than dropped; a rule it breaks (e.g. a PESEL
     kept when the legal form changes) is explained, since the user cannot correct a value they do not see; a
-    duplicate found by it names no value. ``save`` gets the hidden fields (for its duplicate warning).
+    duplicate found by it names no value. ``save`` gets the hidden fields: its duplicate warning goes through
+    ``mask_duplicates`` with them.
     """
     me = permissions.acting_user(g.ctx)
     hidden = frozenset(set(permissions.personal_values(holder)) - permissions.visible_fields(me))
@@ -100,7 +112,6 @@ def edit_guarded(form, holder: Holder, save: Callable[[frozenset[str]], Saved]) 
             field.process_errors.append(HIDDEN_FIELD_TYPED)
         field.data = stored
     response, duplicates = save(hidden)
-    duplicates = mask_duplicates(duplicates, hidden)
     for name in hidden:
         field = getattr(form, name)
         field.data, field.render_kw = None, {"disabled": True, "placeholder": permissions.HIDDEN_TEXT}
