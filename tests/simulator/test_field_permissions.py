@@ -644,3 +644,22 @@ def test_report_sources_and_exports_of_companies_carry_no_email_or_phone(crm):
     cells = " ".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
     for exported in (csv_text, cells):
         assert "Piekarnia Złoty Kłos Anna Mazur" in exported and not shows_jdg_contact(exported)
+
+
+def test_a_companys_timeline_hides_its_peoples_protected_values_and_logs_whose_it_showed(crm):
+    phone, email = crm.one("SELECT phone, email FROM contact WHERE id = :id", {"id": TOMASZ})
+    account = crm.one("SELECT account_id FROM contact WHERE id = :id", {"id": TOMASZ})
+    subject = f"Oddzwonić do prezesa: {phone}, kopia na {email}"  # free text holding a person's protected values
+    activity = {"type": "telefon", "subject": subject, "due_date": "2026-03-18", "priority": "normalny"}
+    activity |= {"status": "nierozpoczete", "percent_complete": "0", "owner_id": "1", "account_id": str(account)}
+    assert crm.post("activities/new", activity, follow_redirects=True).status_code == 200  # its message shown
+    handlowiec_sees(crm, "email")
+    before = len(reads(crm))
+    page = crm.get(f"accounts/{account}/timeline").get_data(as_text=True)
+    assert f"Oddzwonić do prezesa: [{HIDDEN}], kopia na {email}" in page and phone not in page
+    read = reads(crm)[before:]
+    assert [(r["entity_id"], r["details"]["view"]) for r in read] == [(TOMASZ, "historia zdarzeń firmy")]
+    assert read[0]["details"]["fields"] == ["e-mail"] and read[0]["details"]["hidden"] == ["telefon"]
+    crm.act_as("ja")
+    assert subject in crm.get(f"accounts/{account}/timeline").get_data(as_text=True)  # a role that sees both
+    assert reads(crm)[-1]["details"]["fields"] == ["e-mail", "telefon"]

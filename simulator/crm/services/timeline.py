@@ -5,8 +5,9 @@ A company's are the entries carrying its ``account_id``. A person's are selected
 them today (their own record, consents, RODO requests, activities, opportunities where they are the contact,
 offers addressed to them) and by their additions to and removals from static lists, so a person without a
 company (B2C) has a timeline too. A person's timeline hides the values of personal fields the viewer's role
-may not see, and says which ones it showed, for the log of reads; so does a sole trader's timeline with its
-owner's PESEL, e-mail and phone (the company's protected fields as its legal form is now).
+may not see, and says which ones it showed, for the log of reads. A company's timeline does the same for the
+protected values of each of its people and, for a sole trader, its owner's PESEL, e-mail and phone (the
+company's protected fields as its legal form is now), saying whose they were.
 
 The log itself is never rewritten (it is the exam's evidence, hash-chained), but after a person's data is
 erased (anonymised on request) the CRM's timelines no longer show it: their former name and personal values
@@ -17,7 +18,7 @@ e-mail and phone once the erasure of its owner's data removed them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -60,39 +61,42 @@ class TimelineItem:
 
 @dataclass(frozen=True)
 class Timeline:
-    """The items of a timeline and the protected personal fields whose values appear in them (shown or hidden)."""
+    """The items of a timeline and the protected values that appear in them (shown or hidden), by their keys in
+    ``build_timeline``'s ``personal``: a field name on a person's timeline, ``(kind, id, field)`` on a company's."""
 
     items: list[TimelineItem]
-    fields: set[str]
+    fields: set
 
 
 def build_timeline(
     ctx: Ctx,
     condition: ColumnElement[bool],
-    personal: dict[str, set[str]] | None = None,
-    hide: Iterable[str] = (),
+    personal: dict[Hashable, set[str]] | None = None,
+    hide: Iterable[Hashable] = (),
     erased: Iterable[str] = (),
 ) -> Timeline:
     """Return the log entries matching ``condition`` as items, newest first.
 
-    ``personal`` maps protected fields to the texts their values may take in a summary: the values of the
-    fields in ``hide`` are replaced, and every field whose value appears is reported in ``fields``. The texts
-    in ``erased`` (the former data of anonymised people) are replaced first, for everyone.
+    ``personal`` maps protected values (a field, or a field of one of several records) to the texts they may take
+    in a summary: the values whose keys are in ``hide`` are replaced, and every key whose value appears is
+    reported in ``fields``. The texts in ``erased`` (the former data of anonymised people) are replaced first, for
+    everyone.
     """
     entries = list(ctx.session.scalars(select(ActionLogEntry).where(condition).order_by(ActionLogEntry.seq.desc())))
     people = _people_of_consents(ctx, [e.entity_id for e in entries if e.entity_type == "consent" and e.entity_id])
     hidden, items, fields = set(hide), [], set()
     gone = sorted({t for t in erased if t}, key=len, reverse=True)
+    # the longest form first, across every record: "+48 601…" before "601…"
+    forms = sorted(((key, text) for key, texts in (personal or {}).items() for text in texts), key=lambda f: -len(f[1]))
     for entry in entries:
         summary = entry.summary
         for text in gone:
             summary = summary.replace(text, ERASED)
-        for name, texts in (personal or {}).items():
-            for text in sorted(texts, key=len, reverse=True):  # the longest form first: "+48 601…" before "601…"
-                if text in summary:
-                    fields.add(name)
-                    if name in hidden:
-                        summary = summary.replace(text, HIDDEN)
+        for key, text in forms:
+            if text in summary:
+                fields.add(key)
+                if key in hidden:
+                    summary = summary.replace(text, HIDDEN)
         link = None
         if entry.entity_type == "consent" and entry.entity_id in people:
             link = ("consent", people[entry.entity_id])  # a consent has no page of its own: the person's RODO page
@@ -114,13 +118,18 @@ def _people_of_consents(ctx: Ctx, consent_ids: list[int]) -> dict[int, int]:
 def account_timeline(ctx: Ctx, account: Account, viewer: CrmUser | None) -> Timeline:
     """Return every event about a company, its people, opportunities and activities, newest first.
 
-    A sole trader's protected fields are hidden as on its card from a viewer whose role may not see them.
+    The protected values of its people, and a sole trader's own, are hidden as on their cards from a viewer whose
+    role may not see them; ``fields`` says whose appeared, as ``(kind, id, field)``.
     """
-    people = ctx.session.scalars(select(Contact).where(Contact.account_id == account.id))
-    fields = protected_fields(account)
-    personal = _personal_values(ctx, "account", account, fields)
-    erased = _erased(ctx, list(people)) | _removed_from_account(ctx, account)
-    hide = set(fields) - visible_fields(viewer)
+    people = list(ctx.session.scalars(select(Contact).where(Contact.account_id == account.id)))
+    own = _personal_values(ctx, "account", account, protected_fields(account))
+    personal: dict[Hashable, set[str]] = {("account", account.id, name): texts for name, texts in own.items()}
+    for person in people:
+        for name, texts in _personal_values(ctx, "contact", person, PROTECTED_FIELDS).items():
+            personal["contact", person.id, name] = texts
+    seen = visible_fields(viewer)
+    hide = {key for key in personal if key[2] not in seen}
+    erased = _erased(ctx, people) | _removed_from_account(ctx, account)
     return build_timeline(ctx, ActionLogEntry.account_id == account.id, personal, hide, erased=erased)
 
 

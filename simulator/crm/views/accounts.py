@@ -2,7 +2,8 @@
 
 A sole trader's PESEL, e-mail and phone are its owner's personal data: the card, the edit form and the timeline
 show them as a person's are shown (masked for a role that may not see them, each display a logged read), and the
-list never shows them. A company of any other legal form shows its e-mail and phone to everyone, unlogged.
+list never shows them. A company of any other legal form shows its e-mail and phone to everyone, unlogged. The
+company's timeline hides its people's protected values as their own timelines do, and logs each person's read.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from simulator.crm.enums import CompanySize, LegalForm, Voivodeship
 from simulator.crm.forms.accounts import AccountForm
-from simulator.crm.models import Account, Activity, Opportunity
+from simulator.crm.models import Account, Activity, Contact, Opportunity
 from simulator.crm.services import accounts as svc
 from simulator.crm.services import permissions, timeline
 from simulator.crm.services.common import CrmError, record
@@ -166,18 +167,16 @@ def account_timeline(account_id: int):
     me = permissions.acting_user(ctx())
     events = timeline.account_timeline(ctx(), account, me)
     allowed = permissions.visible_fields(me)
-    permissions.record_read(
-        ctx(), account, "historia zdarzeń firmy", me, events.fields & allowed, hidden=events.fields - allowed
-    )
+    for kind, holder_id in sorted({(kind, holder_id) for kind, holder_id, _ in events.fields}):
+        holder = account if kind == "account" else g.db.get(Contact, holder_id)
+        found = {name for k, i, name in events.fields if (k, i) == (kind, holder_id)}
+        permissions.record_read(ctx(), holder, "historia zdarzeń firmy", me, found & allowed, hidden=found - allowed)
     g.db.commit()
-    sole_trader = account.legal_form == LegalForm.JDG
     return render_timeline(
         events,
         subject=account.name,
         subject_url=url_for(".account_detail", account_id=account.id),
         scope="Wszystkie zdarzenia dotyczące firmy, jej osób, szans i działań",
-        notice="Wyświetlenie danych osobowych przedsiębiorcy zapisuje się w dzienniku odczytów danych osobowych. "
-        "Wartości pól, których Twoja rola nie może widzieć, są ukryte."
-        if sole_trader
-        else "",
+        notice="Wyświetlenie danych osobowych osób firmy (i przedsiębiorcy) zapisuje się w dzienniku odczytów danych "
+        "osobowych. Wartości pól, których Twoja rola nie może widzieć, są ukryte.",
     )
