@@ -131,14 +131,19 @@ def test_pesel_must_match_birth_date_and_sex_in_seed(tmp_path):
     assert any("seed/contacts/0/sex: płeć „M” nie zgadza się z numerem PESEL" in e for e in errors)
 
 
-def test_lost_opportunity_needs_a_loss_reason_in_seed(tmp_path):
-    text = (
-        minimal("779-463-05-39", "ja")
-        + """\
+ONE_PIPELINE = """\
   pipelines:
     - key: p
       name: Lejek
       stages: [{key: a, name: A, probability: 10}]
+"""
+
+
+def test_lost_opportunity_needs_a_loss_reason_in_seed(tmp_path):
+    text = (
+        minimal("779-463-05-39", "ja")
+        + ONE_PIPELINE
+        + """\
   opportunities:
     - {key: o, name: Szansa, account: firma, value: 100, pipeline: p, stage: b, owner: ja, status: przegrana}
 """
@@ -151,11 +156,8 @@ def test_lost_opportunity_needs_a_loss_reason_in_seed(tmp_path):
 def test_a_seeded_closing_date_belongs_to_a_closed_opportunity_before_the_business_date(tmp_path):
     text = (
         minimal("779-463-05-39", "ja")
+        + ONE_PIPELINE
         + """\
-  pipelines:
-    - key: p
-      name: Lejek
-      stages: [{key: a, name: A, probability: 10}]
   opportunities:
     - {key: o, name: Otwarta, account: firma, value: 100, pipeline: p, stage: a, owner: ja, closed_on: 2026-02-10}
     - {key: w, name: Wygrana, account: firma, value: 100, pipeline: p, stage: a, owner: ja, status: wygrana,
