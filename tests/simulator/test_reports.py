@@ -345,6 +345,36 @@ def test_a_comparison_of_periods_plots_the_chosen_measure_in_both_periods(crm):
     assert _bars(first)[0] == f"{ME} – 16.03.2026–22.03.2026: {table[ME][0]}"
 
 
+def test_a_pie_of_a_comparison_draws_one_pie_per_period_with_each_owner_in_the_same_colour(crm):
+    args = {"source": "activities", "group1": "owner", "a1_fn": "count", **WEEKS, "chart": "pie"}
+    root, _ = _chart_page(crm, args)  # counts: me 4 and 2, Marta 1 and 1, Piotr 0 and 1 (see the table test)
+    headings = [t.text for t in root.iter(f"{SVG}text") if t.get("font-weight") == "bold"]
+    assert headings == ["16.03.2026–22.03.2026", "09.03.2026–15.03.2026"]
+    slices = [(el.get("fill"), el.find(f"{SVG}title").text) for el in root if el.tag in (f"{SVG}path", f"{SVG}circle")]
+    assert [tip for _, tip in slices] == [
+        f"{ME}: 4 (80,0%)",
+        f"{MARTA}: 1 (20,0%)",  # Piotr has nothing in the first week: no slice
+        f"{ME}: 2 (50,0%)",
+        f"{MARTA}: 1 (25,0%)",
+        f"{PIOTR}: 1 (25,0%)",
+    ]
+    colour = {tip.split(":")[0]: fill for fill, tip in slices[:2]}
+    assert [fill for fill, _ in slices[2:4]] == [colour[ME], colour[MARTA]] and slices[4][0] not in colour.values()
+    desc = root.find(f"{SVG}desc").text
+    assert f"16.03.2026–22.03.2026 – {ME}: 4" in desc and f"09.03.2026–15.03.2026 – {ME}: 2" in desc
+    assert int(root.get("viewBox").split()[3]) >= 2 * 360  # both pies fit in the picture
+
+
+def test_a_pie_of_one_series_has_no_period_heading(crm):
+    root, _ = _chart_page(crm, {**BY_OWNER, "chart": "pie"})
+    assert not [t for t in root.iter(f"{SVG}text") if t.get("font-weight") == "bold"]
+    assert [el.find(f"{SVG}title").text for el in root if el.tag == f"{SVG}path"] == [
+        f"{ME}: 6 (66,7%)",
+        f"{MARTA}: 2 (22,2%)",
+        f"{PIOTR}: 1 (11,1%)",
+    ]
+
+
 def test_a_measure_that_is_not_a_number_gives_no_chart_and_says_why(crm):
     args = {"source": "activities", "group1": "owner", "a1_fn": "count", "a2_fn": "max", "a2_field": "due_date"}
     page = crm.get("reports/builder", query_string={**args, "chart": "bar", "chart_measure": "1"})

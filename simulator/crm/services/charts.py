@@ -143,20 +143,37 @@ def line_chart(title: str, data: ChartData) -> str:
 
 
 def pie_chart(title: str, data: ChartData) -> str:
-    """Return a pie chart of the first series with a legend giving each value and its share."""
-    name, values = data.series[0] if data.series else ("", [])
-    slices = [(label, v) for label, v in zip(data.labels, values, strict=True) if v > 0]
-    height = max(HEIGHT, 60 + 22 * len(slices))
-    parts, _ = _open(
-        _title(title, data), _describe(ChartData(data.labels, [(name, values)], data.kind, data.subject)), height
-    )
-    total = sum((v for _, v in slices), Decimal(0))
-    cx, cy, r = 170, 180, 140
+    """Return one pie per series (a comparison: one per period), each with a legend giving value and share.
+
+    A label keeps its colour in every pie, so the periods (or pivot columns) can be compared slice by slice.
+    """
+    series = data.series or [("", [])]
+    blocks = []
+    for name, values in series:
+        slices = [(i, label, v) for i, (label, v) in enumerate(zip(data.labels, values, strict=True)) if v > 0]
+        blocks.append((name, slices, max(HEIGHT, 60 + 22 * len(slices))))
+    several = len(series) > 1
+    heading = 28 if several else 0
+    parts, _ = _open(_title(title, data), _describe(data), sum(h + heading for _, _, h in blocks))
+    top = 0
+    for name, slices, height in blocks:
+        if several:
+            parts.append(f'<text x="20" y="{top + 22}" font-size="15" font-weight="bold">{escape(name)}</text>')
+        _pie(parts, slices, data.kind, top + heading, height)
+        top += height + heading
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _pie(parts: list[str], slices: list[tuple[int, str, Decimal]], kind: str, top: int, height: int) -> None:
+    """Draw one pie (slices: label index, label, value) and its legend into a block starting at ``top``."""
+    total = sum((v for _, _, v in slices), Decimal(0))
+    cx, cy, r = 170, top + 180, 140
     angle = -math.pi / 2
-    for i, (label, value) in enumerate(slices):
-        colour = PALETTE[i % len(PALETTE)]
+    for row, (index, label, value) in enumerate(slices):
+        colour = PALETTE[index % len(PALETTE)]
         share = float(value / total)
-        tip = escape(f"{label}: {value_text(value, data.kind)} ({number(Decimal(share * 100), 1)}%)")
+        tip = escape(f"{label}: {value_text(value, kind)} ({number(Decimal(share * 100), 1)}%)")
         if share >= 0.9999:
             parts.append(f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="{colour}"><title>{tip}</title></circle>')
         else:
@@ -169,13 +186,13 @@ def pie_chart(title: str, data: ChartData) -> str:
                 f'fill="{colour}" stroke="#fff"><title>{tip}</title></path>'
             )
             angle = end
-        y = 40 + 22 * i
+        y = top + 40 + 22 * row
         parts.append(f'<rect x="340" y="{y}" width="14" height="14" fill="{colour}"/>')
         parts.append(f'<text x="360" y="{y + 12}" font-size="13">{tip}</text>')
     if not slices:
-        parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle">Brak danych do wykresu.</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        parts.append(
+            f'<text x="{WIDTH / 2}" y="{top + height / 2}" text-anchor="middle">Brak danych do wykresu.</text>'
+        )
 
 
 def chart_svg(kind: str, title: str, data: ChartData | None) -> str:
