@@ -332,6 +332,43 @@ def test_sent_offer_and_outbox_are_shown_whole_to_a_role_allowed_and_withheld_ot
     assert views == ["oferta", "skrzynka nadawcza", "załącznik w skrzynce nadawczej"]
 
 
+def test_outbox_subject_masks_the_protected_values_its_template_put_there(crm):
+    subject = "Oferta {{ oferta.numer }} – kopia na {{ osoba.email }}"
+    assert make_template(crm, EMAIL_TEMPLATE, subject=subject).status_code == 302
+    offer_id = make_offer(crm, template_id=crm.one("SELECT max(id) FROM offer_template"), contact_id=str(TOMASZ))
+    assert crm.post(f"offers/{offer_id}/send").status_code == 302
+    message_id = crm.one("SELECT id FROM outbox_message WHERE offer_id = :id", {"id": offer_id})
+    email, number = email_of(crm, TOMASZ), crm.one("SELECT number FROM offer WHERE id = :id", {"id": offer_id})
+    assert crm.one("SELECT subject FROM outbox_message WHERE id = :id", {"id": message_id}) == (
+        f"Oferta {number} – kopia na {email}"  # stored as sent
+    )
+    handlowiec_sees(crm, "phone")
+    before = len(reads(crm))
+    for path in ("outbox/", f"outbox/{message_id}"):
+        html = crm.get(path).get_data(as_text=True)
+        assert email not in html and f"Oferta {number} – kopia na [{HIDDEN}]" in html, path
+    assert len(reads(crm)) == before  # nothing protected was shown
+    crm.act_as("ja")
+    handlowiec_sees(crm, "email")
+    for path, view in (("outbox/", "skrzynka nadawcza"), (f"outbox/{message_id}", "wiadomość w skrzynce nadawczej")):
+        html = crm.get(path).get_data(as_text=True)
+        assert f"Oferta {number} – kopia na {email}" in html and HIDDEN not in html, path
+        read = reads(crm)[-1]  # one read of the person per page: the address and the subject
+        assert (read["entity_id"], read["details"]["view"], read["details"]["fields"]) == (TOMASZ, view, ["e-mail"])
+    assert len(reads(crm)) == before + 2
+
+
+def test_outbox_subject_hides_a_sole_traders_email_from_a_role_that_may_not_see_it(crm):
+    piekarnia_offer(crm, send=True, subject="Oferta {{ oferta.numer }} dla {{ firma.email }}")
+    handlowiec_sees(crm, "pesel")
+    html = crm.get("outbox/").get_data(as_text=True)
+    assert JDG_EMAIL not in html and f"dla [{HIDDEN}]" in html
+    crm.act_as("ja")
+    handlowiec_sees(crm, "email")
+    assert f"dla {JDG_EMAIL}" in crm.get("outbox/").get_data(as_text=True)
+    assert crm.log("account.personal_data_read")[-1]["details"]["fields"] == ["e-mail"]
+
+
 def test_a_role_without_the_email_sends_to_the_real_address_without_seeing_it(crm):
     offer_id = _offer_with_email(crm)
     email = email_of(crm, TOMASZ)
@@ -390,10 +427,10 @@ PIEKARNIA_FORM = {  # the edit form as a browser sends it when the e-mail, phone
 }
 
 
-def piekarnia_offer(crm: Crm, *, send: bool = False) -> int:
+def piekarnia_offer(crm: Crm, *, send: bool = False, subject: str = "Oferta {{ oferta.numer }}") -> int:
     """As the candidate (who sees everything): an offer to Piekarnia without a person, printing its e-mail."""
     body = "Dla {{ firma.nazwa }}, e-mail {{ firma.email }}.\n{{ pozycje }}"
-    assert make_template(crm, body, name="Szablon z e-mailem firmy").status_code == 302
+    assert make_template(crm, body, name="Szablon z e-mailem firmy", subject=subject).status_code == 302
     template = crm.one("SELECT max(id) FROM offer_template")
     opportunity = {"name": "Licencje CRM", "account_id": str(PIEKARNIA), "value": "4272", "stage_id": "1"}
     assert crm.post("opportunities/new", {**opportunity, "owner_id": "1"}).status_code == 302

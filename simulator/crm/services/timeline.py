@@ -86,17 +86,12 @@ def build_timeline(
     people = _people_of_consents(ctx, [e.entity_id for e in entries if e.entity_type == "consent" and e.entity_id])
     hidden, items, fields = set(hide), [], set()
     gone = sorted({t for t in erased if t}, key=len, reverse=True)
-    # the longest form first, across every record: "+48 601…" before "601…"
-    forms = sorted(((key, text) for key, texts in (personal or {}).items() for text in texts), key=lambda f: -len(f[1]))
+    forms = text_forms(personal or {})
     for entry in entries:
         summary = entry.summary
         for text in gone:
             summary = summary.replace(text, ERASED)
-        for key, text in forms:
-            if text in summary:
-                fields.add(key)
-                if key in hidden:
-                    summary = summary.replace(text, HIDDEN)
+        summary = mask_text(summary, forms, hidden, fields)
         link = None
         if entry.entity_type == "consent" and entry.entity_id in people:
             link = ("consent", people[entry.entity_id])  # a consent has no page of its own: the person's RODO page
@@ -106,6 +101,31 @@ def build_timeline(
             TimelineItem(entry.seq, entry.occurred_at, entry.actor_kind, entry.actor_label, entry.action, summary, link)
         )
     return Timeline(items, fields)
+
+
+def text_forms(personal: dict[Hashable, set[str]]) -> list[tuple[Hashable, str]]:
+    """Return every (key, text) of ``personal``, the longest text first across every record ("+48 601…" before
+    "601…"), the order in which ``mask_text`` looks for them."""
+    return sorted(((key, text) for key, texts in personal.items() for text in texts), key=lambda f: -len(f[1]))
+
+
+def mask_text(text: str, forms: list[tuple[Hashable, str]], hidden: set, found: set) -> str:
+    """Return ``text`` with the forms of every value whose key is in ``hidden`` replaced; add each key seen to
+    ``found``."""
+    for key, form in forms:
+        if form in text:
+            found.add(key)
+            if key in hidden:
+                text = text.replace(form, HIDDEN)
+    return text
+
+
+def record_texts(ctx: Ctx, holder: Contact | Account) -> dict[Hashable, set[str]]:
+    """Return the texts of a person's (a sole trader's) protected values, now and as logged, keyed
+    ``(kind, id, field)`` as on a company's timeline."""
+    kind = "account" if isinstance(holder, Account) else "contact"
+    fields = protected_fields(holder)
+    return {(kind, holder.id, name): texts for name, texts in _personal_values(ctx, kind, holder, fields).items()}
 
 
 def _people_of_consents(ctx: Ctx, consent_ids: list[int]) -> dict[int, int]:
@@ -122,11 +142,9 @@ def account_timeline(ctx: Ctx, account: Account, viewer: CrmUser | None) -> Time
     role may not see them; ``fields`` says whose appeared, as ``(kind, id, field)``.
     """
     people = list(ctx.session.scalars(select(Contact).where(Contact.account_id == account.id)))
-    own = _personal_values(ctx, "account", account, protected_fields(account))
-    personal: dict[Hashable, set[str]] = {("account", account.id, name): texts for name, texts in own.items()}
+    personal = record_texts(ctx, account)
     for person in people:
-        for name, texts in _personal_values(ctx, "contact", person, PROTECTED_FIELDS).items():
-            personal["contact", person.id, name] = texts
+        personal |= record_texts(ctx, person)
     seen = visible_fields(viewer)
     hide = {key for key in personal if key[2] not in seen}
     erased = _erased(ctx, people) | _removed_from_account(ctx, account)

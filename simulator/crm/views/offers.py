@@ -3,8 +3,9 @@
 The person's protected fields follow the acting user's role (``services.permissions``), and so do a sole trader's
 company e-mail (its owner's personal data): a draft's preview, print and PDF mask what the role may not see; a
 sent offer and its PDF are kept exactly as sent, so they are shown whole or refused; the outbox masks a person's
-address and a sole trader's. Every display of a protected value is a logged read (of the person's data:
-``contact.personal_data_read``; of the sole trader's: ``account.personal_data_read``).
+address and a sole trader's, and their values in a subject the template filled. Every display of a protected value
+is a logged read (of the person's data: ``contact.personal_data_read``; of the sole trader's:
+``account.personal_data_read``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from simulator.crm.models import Opportunity, Product
 from simulator.crm.models.offers import Offer, OfferTemplate, OutboxMessage
 from simulator.crm.services import offers as svc
 from simulator.crm.services import permissions
+from simulator.crm.services import timeline as timeline_svc
 from simulator.crm.services.common import AccessDenied, CrmError, record
 from simulator.crm.services.offer_render import ROW_FIELDS, VARIABLES, money
 from simulator.crm.views import choices
@@ -263,38 +265,53 @@ def offer_send(offer_id: int):
     return redirect(url_for(".offer_detail", offer_id=offer.id))
 
 
-def _recipients(messages: list[OutboxMessage], view: str) -> dict[int, permissions.Shown]:
-    """Return each message's recipient as the acting user may see it; log the protected addresses shown.
+def _outbox(messages: list[OutboxMessage], view: str) -> tuple[dict[int, permissions.Shown], dict[int, str]]:
+    """Return each message's recipient and subject as the acting user may see them; log the protected values shown.
 
-    A person's address is their protected e-mail; a company's is protected while the company is a sole trader.
+    A person's address is their protected e-mail; a company's is protected while the company is a sole trader. The
+    subject was rendered from the offer's template, so it may hold the person's (or the sole trader's) protected
+    values: those the role may not see are replaced, as on a timeline. One read is logged per person or company.
     """
     me = permissions.acting_user(ctx())
-    shown = {}
+    seen = permissions.visible_fields(me)
+    recipients, subjects = {}, {}
     for message in messages:
         values = {"email": message.recipient}
         holder = message.contact if message.contact is not None else message.account
-        if holder is None:
-            shown[message.id] = permissions.mask(values, {"email"})
-        else:
-            shown[message.id] = permissions.reveal(ctx(), holder, view, me, values=values)
+        shown = permissions.mask_for(holder, values, me) if holder is not None else None
+        recipients[message.id] = recipient = shown or permissions.mask(values, {"email"})
+        person = message.offer.contact if message.offer is not None else message.contact
+        texts = {h: timeline_svc.record_texts(ctx(), h) for h in (person, message.account) if h is not None}
+        personal = {key: found for per_holder in texts.values() for key, found in per_holder.items()}
+        hidden, found = {key for key in personal if key[2] not in seen}, set()
+        subjects[message.id] = timeline_svc.mask_text(message.subject, timeline_svc.text_forms(personal), hidden, found)
+        for h, own in texts.items():
+            shown = {key[2] for key in found if key in own and key not in hidden}
+            withheld = {key[2] for key in found if key in own and key in hidden}
+            if h is holder:
+                shown |= {name for name, value in recipient.values.items() if value}
+                withheld |= set(recipient.hidden)
+            permissions.record_read(ctx(), h, view, me, shown, hidden=withheld)
     g.db.commit()
-    return shown
+    return recipients, subjects
 
 
 @bp.get("/outbox/")
 def outbox_list():
     """List the messages in the sandbox outbox (nothing leaves the simulator)."""
     messages = list(g.db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())))
-    recipients = _recipients(messages, "skrzynka nadawcza")
-    return render_template("crm/offers/outbox.html", messages=messages, recipients=recipients)
+    recipients, subjects = _outbox(messages, "skrzynka nadawcza")
+    return render_template("crm/offers/outbox.html", messages=messages, recipients=recipients, subjects=subjects)
 
 
 @bp.get("/outbox/<int:message_id>")
 def outbox_detail(message_id: int):
     """Show one outbox message with its attachment."""
     message = get_or_404(OutboxMessage, message_id)
-    recipients = _recipients([message], "wiadomość w skrzynce nadawczej")
-    return render_template("crm/offers/message.html", message=message, recipient=recipients[message.id])
+    recipients, subjects = _outbox([message], "wiadomość w skrzynce nadawczej")
+    return render_template(
+        "crm/offers/message.html", message=message, recipient=recipients[message.id], subject=subjects[message.id]
+    )
 
 
 @bp.get("/outbox/<int:message_id>/zalacznik.pdf")
