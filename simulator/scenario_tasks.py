@@ -234,6 +234,13 @@ class _TaskChecker:
             return set()
         if check.get("partial") == "proportional" and not kind.partial_credit:
             self.error((*pointer, "partial"), f"typ „{kind.name}” nie przyznaje części punktów (użyj all_or_nothing)")
+        if check.get("partial") == "proportional" and check.get("critical"):
+            # a critical failure must mean the essential part is wrong, not that one field of five was mistyped
+            self.error(
+                (*pointer, "critical"),
+                "sprawdzenie krytyczne przyznaje punkty w całości albo wcale: wydziel część niezbędną jako osobne "
+                "sprawdzenie krytyczne (all_or_nothing), a resztę punktuj proporcjonalnie bez flagi critical",
+            )
         if "criteria" in check:
             self._criteria(check["criteria"], (*pointer, "criteria"))
             for i, code in enumerate(check["criteria"]):

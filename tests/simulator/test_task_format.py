@@ -104,6 +104,13 @@ def test_a_well_formed_task_loads():
             "nie przyznaje części punktów",
         ),
         (
+            'type: record_exists\n        params: {entity: account, where: {nip: "5862134706"}}',
+            'type: field_equals\n        params: {entity: account, where: {nip: "5862134706"}, fields: {name: Y}}\n'
+            "        partial: proportional\n        critical: true",
+            "critical: true",
+            "sprawdzenie krytyczne przyznaje punkty w całości albo wcale",
+        ),
+        (
             "{method: POST, path: accounts/new",
             "{method: PUT, path: accounts/new",
             "method: PUT",
