@@ -12,6 +12,7 @@ import pytest
 from simulator import api, evaluation
 from simulator.scenario import SCENARIOS_DIR, load_scenario
 from simulator.solve import run_solve, solve_in_order
+from tests.simulator.conftest import instance_write
 
 
 def _cases() -> list[tuple[str, str]]:
@@ -84,3 +85,45 @@ def test_the_whole_scenario_solved_in_order_in_one_instance_earns_every_point(cs
     assert lost == {}
     assert result.points == result.max_points > 0
     assert api.verify_log(info.instance_id, root=sandbox_root) == (True, None)
+
+
+@pytest.mark.parametrize(
+    ("scenario_id", "key", "contact", "slip", "lost", "core"),
+    [
+        ("egzamin-b2b-it", "z08", "grzegorz-szczepanski", {"position": "Prezes"}, 1 / 2, {"phone": "605 118 443"}),
+        (
+            "egzamin-b2c-ubezpieczenia",
+            "z08",
+            "dominik-wrona",
+            {"position": "Klientka"},
+            1 / 3,
+            {"email": "d.wrona@interia.pl"},
+        ),
+    ],
+)
+def test_a_slip_outside_the_critical_core_costs_points_but_flags_no_critical_failure(
+    csrf_sim_app, sandbox_root, scenario_id, key, contact, slip, lost, core
+):
+    """A critical check scores all or nothing, so one wrong field of the person's data is a critical failure only
+    when it is a field the task cannot do without (how to reach the customer), not the position."""
+    info = api.provision(scenario_id, "kandydat-pomylka", 4, root=sandbox_root)
+    task = _task(sandbox_root, info.instance_id, key)
+    run_solve(csrf_sim_app.test_client(), info.token, sandbox_root, info.instance_id, task)
+    contact_id = evaluation.instance_scenario(sandbox_root, info.instance_id).seed_ids["contact"][contact]
+
+    def set_fields(fields: dict) -> None:
+        assignments = ", ".join(f"{name} = :{name}" for name in fields)
+        instance_write(
+            sandbox_root,
+            info.instance_id,
+            f"UPDATE contact SET {assignments} WHERE id = :id",
+            fields | {"id": contact_id},
+        )
+
+    set_fields(slip)
+    slipped = _result(sandbox_root, info.instance_id, key)
+    assert not slipped.critical_failures
+    assert slipped.max_points - slipped.points == pytest.approx(lost, abs=0.01)  # of one proportional point
+    set_fields(core)
+    missed = _result(sandbox_root, info.instance_id, key)
+    assert missed.critical_failures == [0] and missed.checks[0].points == 0
