@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateTable
 
-from simulator import actionlog, registry, tasks, upgrade
+from simulator import actionlog, registry, tasks, upgrade, variations
 from simulator.crm import models  # noqa: F401  (every table registered on the metadata)
 from simulator.crm.base import Base
 from simulator.errors import SimulatorError, UnknownInstance
@@ -181,19 +181,23 @@ class Provisioned:
 
 
 class _Workbench(threading.local):
-    """Per thread: one in-memory connection per template, whose parsed schema is reused by every provision.
+    """Per thread: one in-memory connection per template, holding the last instance provisioned from it.
 
-    Opening a SQLite database costs more than varying it (the schema of every table and index is parsed on
-    first use). Loading the template's bytes into the same connection again keeps the parsed schema, so a
-    provision is: load the bytes, vary, commit, write the bytes of the result to the instance's file.
+    Opening a SQLite database, or loading an image into a connection, costs more than varying it (the schema of
+    every table and index is parsed again). Every value a provision writes is set outright, never derived from the
+    value it replaces: variations start from the template's values (``variations.remember_start_values``), the
+    settings are replaced by key and the log is emptied before its first entry. So the last instance is as good a
+    start as the template, and a provision varies it in place, commits and writes the bytes of the result; a
+    failed one leaves the connection to be loaded from the template again. ``test_sandbox`` proves that an
+    instance's rows do not depend on what was provisioned before it.
     """
 
     def __init__(self) -> None:
         self.pid = os.getpid()
-        self.connections: dict[Path, tuple[sqlite3.Connection, bytes, dict[str, int]]] = {}
+        self.connections: dict[Path, tuple[sqlite3.Connection, dict[str, int]]] = {}
 
-    def get(self, template: Path) -> tuple[sqlite3.Connection, bytes, dict[str, int]]:
-        """Return the connection, the template's bytes and its highest ids (every instance starts with them)."""
+    def get(self, template: Path, scenario: Scenario) -> tuple[sqlite3.Connection, dict[str, int]]:
+        """Return the connection and the template's highest ids (every instance starts with them)."""
         if self.pid != os.getpid():  # never reuse a connection inherited through fork()
             self.__init__()
         entry = self.connections.get(template)
@@ -201,10 +205,18 @@ class _Workbench(threading.local):
             while len(self.connections) >= 8:
                 self.connections.pop(next(iter(self.connections)))[0].close()
             conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-            image = template.read_bytes()
-            conn.deserialize(image)
-            entry = self.connections[template] = (conn, image, tasks.seed_max_ids(DirectSQLite(conn)))
+            conn.deserialize(template.read_bytes())
+            conn.execute("PRAGMA journal_mode=OFF")  # nothing to roll back to: a failure discards the connection
+            work = DirectSQLite(conn)
+            variations.remember_start_values(work, scenario)
+            entry = self.connections[template] = (conn, tasks.seed_max_ids(work))
         return entry
+
+    def discard(self, template: Path) -> None:
+        """Forget the connection of a template (after a failed provision left it half-varied)."""
+        entry = self.connections.pop(template, None)
+        if entry is not None:
+            entry[0].close()
 
 
 _workbench = _Workbench()
@@ -216,16 +228,16 @@ def _instance_bytes(template: Path, scenario: Scenario, seed: int, instance_id: 
     The shared statements run through ``DirectSQLite`` (compiled once, no engine per call): on a 300 KiB
     template they are most of a provision's time.
     """
-    conn, image, start_ids = _workbench.get(template)
-    conn.deserialize(image)
-    conn.execute("BEGIN")
+    conn, start_ids = _workbench.get(template, scenario)
     try:
+        conn.execute("BEGIN")
+        conn.execute("DELETE FROM action_log")  # the previous instance's first entry
         work = DirectSQLite(conn)
         _initialise(work, scenario, seed, instance_id, now, start_ids=start_ids)
-        actionlog.append_raw(work, now=now, **provisioned_entry(scenario, seed))
+        actionlog.append_raw(work, now=now, last=(0, actionlog.GENESIS_HASH), **provisioned_entry(scenario, seed))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _workbench.discard(template)
         raise
     return conn.serialize()
 

@@ -58,6 +58,18 @@ def apply_variations(conn: Connection, scenario: Scenario, seed: int) -> None:
         _rename_contacts(conn, rng, scenario, rules["contact_names"])
 
 
+def remember_start_values(conn: Connection, scenario: Scenario) -> None:
+    """Read the values the scenario's rules start from out of ``conn``, a pristine copy of its template.
+
+    A caller that varies the same connection again and again (the file store's workbench) calls this first, so
+    that every instance starts from the template's values, never from the previous instance's.
+    """
+    rules = scenario.variations
+    for group, targets in (("amounts", AMOUNT_TARGETS), ("dates", DATE_TARGETS)):
+        for rule in rules.get(group, []):
+            _start_values(conn, scenario.digest, *targets[rule["target"]])
+
+
 def _start_values(conn, digest: str | None, table: str, column: str) -> list[tuple[int, object]]:
     """Return ``(id, value)`` of every row, from the cache of the template's values when ``digest`` is given."""
     key = (digest or "", table, column)

@@ -6,6 +6,7 @@ the ones about files are marked ``sqlite_only`` and have PostgreSQL counterparts
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -151,6 +152,48 @@ def test_reset_rebuilds_exactly_the_provisioned_instance(sandbox_root, scenario_
     assert provisioned["opportunity"] and provisioned["instance_meta"]
     api.reset(info.instance_id, actor="operator@osrodek.pl", reason="sprawdzenie", root=sandbox_root)
     assert state() == provisioned
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("scenario_id", ["practice", "egzamin-b2c-ubezpieczenia"])
+def test_an_instance_does_not_depend_on_the_instances_provisioned_before_it(sandbox_root, scenario_id):
+    """The file store varies the last instance in place (its workbench) instead of reloading the template: every
+    row of an instance, its log entry included, must be what a workbench fresh from the template gives."""
+    scenario = load_scenario(scenario_id)
+    template = sandbox.build_template(scenario, sandbox_root)
+    now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+    def rows(image: bytes) -> dict[str, list]:
+        conn = sqlite3.connect(":memory:")
+        conn.deserialize(image)
+        return {
+            t.name: conn.execute(f'SELECT * FROM "{t.name}" ORDER BY 1').fetchall() for t in Base.metadata.sorted_tables
+        }
+
+    sandbox._workbench.discard(template)
+    fresh = rows(sandbox._instance_bytes(template, scenario, 42, "a" * 16, now))
+    for seed in (1, 2, 3):  # other candidates' instances, varied in the same connection
+        sandbox._instance_bytes(template, scenario, seed, f"{seed:016d}", now)
+    assert rows(sandbox._instance_bytes(template, scenario, 42, "a" * 16, now)) == fresh
+    assert fresh["action_log"] and [r[0] for r in fresh["action_log"]] == [1]  # one entry, the first of the chain
+
+
+@pytest.mark.sqlite_only
+def test_a_failed_provision_leaves_no_half_varied_start_for_the_next(sandbox_root, monkeypatch):
+    scenario = load_scenario("practice")
+    template = sandbox.build_template(scenario, sandbox_root)
+    now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    sandbox._workbench.discard(template)
+    expected = sandbox._instance_bytes(template, scenario, 5, "b" * 16, now)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("dysk pełny")
+
+    monkeypatch.setattr(sandbox.tasks, "write_meta", broken)  # after the variations ran on the connection
+    with pytest.raises(RuntimeError):
+        sandbox._instance_bytes(template, scenario, 9, "c" * 16, now)
+    monkeypatch.undo()
+    assert sandbox._instance_bytes(template, scenario, 5, "b" * 16, now) == expected
 
 
 def test_reset_needs_a_reason_and_an_actor(provision, sandbox_root):
