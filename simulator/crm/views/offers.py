@@ -278,11 +278,13 @@ def _outbox(messages: list[OutboxMessage], view: str) -> tuple[dict[int, permiss
     for message in messages:
         values = {"email": message.recipient}
         holder = message.contact if message.contact is not None else message.account
-        shown = permissions.mask_for(holder, values, me) if holder is not None else None
-        recipients[message.id] = recipient = shown or permissions.mask(values, {"email"})
+        if holder is None:  # a message of neither a person nor a company: no one's personal data
+            recipients[message.id] = recipient = permissions.mask(values, {"email"})
+        else:
+            recipients[message.id] = recipient = permissions.mask_for(holder, values, me)
         person = message.offer.contact if message.offer is not None else message.contact
         texts = {h: timeline_svc.record_texts(ctx(), h) for h in (person, message.account) if h is not None}
-        personal = {key: found for per_holder in texts.values() for key, found in per_holder.items()}
+        personal = {key: forms for own in texts.values() for key, forms in own.items()}
         hidden, found = {key for key in personal if key[2] not in seen}, set()
         subjects[message.id] = timeline_svc.mask_text(message.subject, timeline_svc.text_forms(personal), hidden, found)
         for h, own in texts.items():
