@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -30,8 +31,11 @@ def fold_diacritics(text: str) -> str:
 
 def normalise(value: object, options: Iterable[str]) -> str:
     """Return ``value`` as text normalised by the given options (applied in a fixed order)."""
-    text = "" if value is None else str(value)
-    options = set(options)
+    return _normalised("" if value is None else str(value), frozenset(options))
+
+
+@functools.lru_cache(maxsize=16384)  # an evaluation normalises the same few hundred names and values many times
+def _normalised(text: str, options: frozenset[str]) -> str:
     if "digits" in options:
         return "".join(ch for ch in text if ch.isdigit())
     if "whitespace" in options:

@@ -248,12 +248,11 @@ def _expected_definition(params: dict[str, Any]) -> dict[str, Any]:
 def _report_rows(snapshot: Snapshot, definition: dict[str, Any]) -> Any:
     """Compute a report definition on the instance with the CRM's own report engine."""
     from simulator.crm.services.common import CrmError
-    from simulator.crm.services.report_sources import SOURCES
     from simulator.crm.services.reports import run, validate
 
     try:
         normalised = validate(definition)
     except CrmError:
         return None
-    rows = SOURCES[normalised["source"]].load(snapshot.orm_session())
+    rows = snapshot.source_rows(normalised["source"])
     return [[plain(v) for v in row] for row in run(normalised, rows, snapshot.business_date).rows]

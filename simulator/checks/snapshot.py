@@ -87,6 +87,7 @@ class Snapshot:
     _by_id: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     _log: list[dict[str, Any]] | None = None
     _session: Any = None
+    _sources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def orm_session(self):
         """Return a SQLAlchemy session in the snapshot's own read-only transaction (for the CRM's report engine)."""
@@ -95,6 +96,17 @@ class Snapshot:
 
             self._session = Session(bind=self.conn)
         return self._session
+
+    def source_rows(self, source: str) -> list[dict[str, Any]]:
+        """Return the rows of a report source, loaded once per snapshot (every report check reads the same ones).
+
+        The report engine filters and groups them into new lists and never changes a row, so they are shared.
+        """
+        if source not in self._sources:
+            from simulator.crm.services.report_sources import SOURCES
+
+            self._sources[source] = SOURCES[source].load(self.orm_session())
+        return self._sources[source]
 
     # -- rows -------------------------------------------------------------------------------------------
     def rows(self, entity: str) -> list[dict[str, Any]]:

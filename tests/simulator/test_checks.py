@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from simulator import checks, evaluation
 from simulator.checks import CheckType, DuplicateCheckType, ParamProblems
@@ -266,6 +267,42 @@ def test_report_matches_by_computed_rows(crm):
     wrong = {**REPORT, "aggregates": [{"fn": "count"}]}
     crm.post("reports/save", {"name": "Liczba szans", "definition": json.dumps(wrong)})
     assert not _evaluate(crm, "report_matches", params).passed
+
+
+def _statements_on(conn, table: str) -> list[str]:
+    """Start recording the statements ``conn`` runs that read ``table``; return the growing list."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if re.search(rf"\bFROM {table}\b", statement):
+            seen.append(statement)
+
+    event.listen(conn, "before_cursor_execute", record)
+    return seen
+
+
+def test_report_checks_of_one_evaluation_share_the_rows_of_their_source(crm):
+    """Every report check of an evaluation reads a source's rows once (the engine never changes a row)."""
+    params = {
+        "source": "opportunities",
+        "group_by": ["stage"],
+        "aggregates": [{"fn": "sum", "field": "value"}],
+        "compare_rows": True,
+    }
+    definition = {key: params[key] for key in ("source", "group_by", "aggregates")}
+    crm.post("reports/save", {"name": "Wartość etapów", "definition": json.dumps(definition)})
+    scenario = evaluation.instance_scenario(crm.root, crm.info.instance_id)
+    with store_for(crm.root).connect(crm.info.instance_id) as conn:
+        snap = evaluation.snapshot_for(conn, scenario, {"key": "test", "answers": []})
+        reads = _statements_on(conn, "opportunity")
+        first = checks.get_type("report_matches").evaluate(snap, params)
+        after_first = len(reads)
+        second = checks.get_type("report_matches").evaluate(snap, {**params, "group_by": ["owner"]})
+        assert after_first >= 1
+        assert len(reads) == after_first
+    assert first.passed
+    assert not second.passed  # the shared rows still give each definition its own result
+    assert "wynik (wiersze raportu)" in second.detail
 
 
 def test_report_matches_reads_the_comparison_of_periods_the_pivot_and_the_chart(crm):

@@ -476,3 +476,22 @@ def test_the_definition_normaliser_reads_the_chart_measure():
             validate({**base, "chart_measure": bad})
         assert caught.value.message.startswith("Miara na wykresie: ")
         assert caught.value.field_errors["chart_measure"] == [caught.value.message]
+
+
+def test_the_activities_source_reads_each_relation_in_one_query(crm):
+    """The activity report names each activity's opportunity without a query per activity."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from simulator.crm.services.report_sources import SOURCES
+    from simulator.storage import store_for
+
+    statements: list[str] = []
+    with store_for(crm.root).connect(crm.info.instance_id) as conn:
+        event.listen(conn, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        rows = SOURCES["activities"].load(Session(bind=conn))
+    linked = {row["opportunity"] for row in rows if row["opportunity"]}
+    assert len(linked) >= 3  # several activities of different opportunities, all named
+    # activities, then owners, accounts and opportunities, one query each
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 4, selects

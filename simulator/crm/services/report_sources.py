@@ -89,7 +89,9 @@ def _opportunities(session: Session) -> list[dict[str, Any]]:
 
 
 def _activities(session: Session) -> list[dict[str, Any]]:
-    query = select(Activity).options(selectinload(Activity.owner), selectinload(Activity.account))
+    query = select(Activity).options(
+        selectinload(Activity.owner), selectinload(Activity.account), selectinload(Activity.opportunity)
+    )
     return [
         {
             "subject": a.subject,
