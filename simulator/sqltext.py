@@ -4,7 +4,7 @@ SQLAlchemy memoises a statement's cache key on the statement object, so reusing 
 text and computing its key on every call (the hot path is provisioning, ~15 statements per instance).
 
 ``DirectSQLite`` runs the same statement objects straight on a ``sqlite3`` connection: each is compiled once
-for SQLite (positional parameters, dates bound as ISO text like SQLAlchemy's ``Date``) and then executed
+for SQLite (positional parameters) and then executed
 without an engine's per-call work. The file store's provisioning uses it; there a provision must stay within
 a few times a plain file copy, and SQLAlchemy's execution path alone costs more than the statements.
 """
@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Date, TextClause, bindparam, text
+from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
 
@@ -27,33 +27,23 @@ def sql(statement: str) -> TextClause:
     return text(statement)
 
 
-@functools.lru_cache(maxsize=64)
-def sql_dates(statement: str, names: tuple[str, ...]) -> TextClause:
-    """Like :func:`sql`, with the parameters ``names`` bound as dates (ISO text in SQLite, DATE in PostgreSQL)."""
-    return text(statement).bindparams(*(bindparam(name, type_=Date) for name in names))
-
-
 _SQLITE = SQLiteDialect_pysqlite()
 
 
 class _SQLiteForm:
-    """A clause compiled for SQLite: ``?`` placeholders, a getter of its values in order, its date parameters."""
+    """A clause compiled for SQLite: ``?`` placeholders and a getter of its values in order."""
 
-    __slots__ = ("clause", "dates", "names", "statement", "values")
+    __slots__ = ("clause", "names", "statement", "values")
 
     def __init__(self, clause: TextClause) -> None:
         compiled = clause.compile(dialect=_SQLITE)
         self.clause, self.statement = clause, compiled.string
         self.names = tuple(compiled.positiontup or ())
-        self.dates = {n for n, b in compiled.binds.items() if isinstance(b.type, Date)}
         getter = operator.itemgetter(*self.names) if self.names else (lambda _p: ())
         self.values = getter if len(self.names) != 1 else (lambda p, g=getter: (g(p),))
 
     def row(self, params: Mapping[str, Any]) -> tuple:
-        if not self.dates:
-            return self.values(params)
-        # SQLAlchemy's SQLite Date stores ISO text
-        return tuple(params[n].isoformat() if n in self.dates and params[n] else params[n] for n in self.names)
+        return self.values(params)
 
 
 _forms: dict[int, _SQLiteForm] = {}
@@ -110,4 +100,4 @@ class DirectSQLite:
 
 # what the shared statements (variations, task set-up, the action log) run on
 Runner = Connection | DirectSQLite
-__all__ = ["DirectSQLite", "Runner", "sql", "sql_dates"]
+__all__ = ["DirectSQLite", "Runner", "sql"]

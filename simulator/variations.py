@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Connection, TextClause
 
 from simulator.scenario import Scenario
-from simulator.sqltext import sql, sql_dates
+from simulator.sqltext import DirectSQLite, Runner, sql
 
 AMOUNT_TARGETS = {"opportunity.value": ("opportunity", "value"), "product.net_price": ("product", "net_price")}
 DATE_TARGETS = {
@@ -34,28 +34,31 @@ def rng_for(scenario_id: str, seed: int) -> random.Random:
 
 _START_VALUES: dict[tuple[str, str, str], list[tuple[int, object]]] = {}
 
+# table → column → row id → new value: what one provision sets, gathered so that each table is updated once
+Changes = dict[str, dict[str, dict[int, object]]]
 
-def apply_variations(conn: Connection, scenario: Scenario, seed: int) -> None:
+
+def apply_variations(conn: Runner, scenario: Scenario, seed: int) -> None:
     """Vary amounts, dates and person names of a fresh copy of the template in place.
 
     The values a rule starts from are the template's, the same for every instance of a scenario version: they
-    are read once per process (a second rule on the same column reads the values the first one left).
+    are read once per process. A second rule on the same column starts from the values the first one gave.
+    All values are computed first; then each table is updated in one statement.
     """
     rules = scenario.variations
     rng = rng_for(scenario.id, seed)
-    seen: set[str] = set()
-    for rule in rules.get("amounts", []):
-        table, column = AMOUNT_TARGETS[rule["target"]]
-        rows = _start_values(conn, scenario.digest if rule["target"] not in seen else None, table, column)
-        seen.add(rule["target"])
-        _vary_amounts(conn, rng, table, column, rows, spread=rule["spread_percent"], round_to=rule["round_to"])
-    for rule in rules.get("dates", []):
-        table, column = DATE_TARGETS[rule["target"]]
-        rows = _start_values(conn, scenario.digest if rule["target"] not in seen else None, table, column)
-        seen.add(rule["target"])
-        _shift_dates(conn, rng, table, column, rows, days=rule["shift_days"])
+    changes: Changes = {}
+    for group, targets, vary in (("amounts", AMOUNT_TARGETS, _vary_amounts), ("dates", DATE_TARGETS, _shift_dates)):
+        for rule in rules.get(group, []):
+            table, column = targets[rule["target"]]
+            varied = changes.setdefault(table, {})
+            start = varied.get(column) or dict(_start_values(conn, scenario.digest, table, column))
+            varied[column] = vary(rng, start, rule)
     if "contact_names" in rules:
-        _rename_contacts(conn, rng, scenario, rules["contact_names"])
+        changes.setdefault("contact", {}).update(_rename_contacts(rng, scenario, rules["contact_names"]))
+    sqlite = _is_sqlite(conn)
+    for table, columns in changes.items():
+        _update_rows(conn, table, columns, sqlite=sqlite)
 
 
 def remember_start_values(conn: Connection, scenario: Scenario) -> None:
@@ -70,35 +73,40 @@ def remember_start_values(conn: Connection, scenario: Scenario) -> None:
             _start_values(conn, scenario.digest, *targets[rule["target"]])
 
 
-def _start_values(conn, digest: str | None, table: str, column: str) -> list[tuple[int, object]]:
-    """Return ``(id, value)`` of every row, from the cache of the template's values when ``digest`` is given."""
-    key = (digest or "", table, column)
-    if digest is None or key not in _START_VALUES:
-        rows = [tuple(row) for row in conn.execute(sql(f"SELECT id, {column} FROM {table} ORDER BY id")).all()]  # noqa: S608
-        if digest is None:
-            return rows
-        _START_VALUES[key] = rows
+def _start_values(conn, digest: str, table: str, column: str) -> list[tuple[int, object]]:
+    """Return ``(id, value)`` of every row as in the template (read once per scenario version).
+
+    Dates are kept as ``date`` whether the backend gave ISO text (SQLite) or a date (PostgreSQL).
+    """
+    key = (digest, table, column)
+    if key not in _START_VALUES:
+        rows = conn.execute(sql(f"SELECT id, {column} FROM {table} ORDER BY id")).all()  # noqa: S608
+        _START_VALUES[key] = [(row_id, _as_date(value) if column in _DATE_COLUMNS else value) for row_id, value in rows]
     return _START_VALUES[key]
 
 
-def _vary_amounts(conn, rng, table: str, column: str, rows, *, spread: int, round_to: float) -> None:
-    step = int((Decimal(str(round_to)) * 100).to_integral_value(rounding=ROUND_HALF_UP)) or 1
-    updates = []
-    for row_id, grosze in rows:
-        factor = 1 + rng.uniform(-spread, spread) / 100
-        varied = round(grosze * factor / step) * step
-        updates.append((row_id, max(varied, step) if grosze else 0))
-    _update_rows(conn, table, [column], updates)
+_DATE_COLUMNS = frozenset(column for _table, column in DATE_TARGETS.values())
 
 
-def _shift_dates(conn, rng, table: str, column: str, rows, *, days: int) -> None:
-    updates = []
-    for row_id, value in rows:
-        shift = rng.randint(-days, days)
-        if value:  # ISO text in a SQLite file, a date in PostgreSQL
-            day = value if isinstance(value, date) else date.fromisoformat(value)
-            updates.append((row_id, day + timedelta(days=shift)))
-    _update_rows(conn, table, [column], updates, dates=True)
+def _as_date(value: object) -> object:
+    return date.fromisoformat(value) if isinstance(value, str) and value else value
+
+
+def _vary_amounts(rng, start: dict[int, object], rule: dict) -> dict[int, object]:
+    spread = rule["spread_percent"]
+    step = int((Decimal(str(rule["round_to"])) * 100).to_integral_value(rounding=ROUND_HALF_UP)) or 1
+    random, varied = rng.random, {}
+    for row_id, grosze in start.items():
+        factor = 1 + (2 * spread * random() - spread) / 100  # uniform(-spread, spread), one C call
+        varied[row_id] = max(round(grosze * factor / step) * step, step) if grosze else 0
+    return varied
+
+
+def _shift_dates(rng, start: dict[int, object], rule: dict) -> dict[int, object]:
+    days = rule["shift_days"]
+    width, random = 2 * days + 1, rng.random
+    # a shift of -days … +days days, evenly likely; an empty date stays empty
+    return {row_id: day + timedelta(days=int(random() * width) - days) if day else day for row_id, day in start.items()}
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function of a few hundred pool names
@@ -109,17 +117,20 @@ def ascii_fold(text: str) -> str:
     return "".join(ch for ch in decomposed if ch.isascii() and (ch.isalnum() or ch == "-")).lower()
 
 
-def _rename_contacts(conn, rng, scenario: Scenario, pools: dict) -> None:
-    updates = []
+def _rename_contacts(rng, scenario: Scenario, pools: dict) -> dict[str, dict[int, object]]:
+    """Return new first and last names (and e-mails derived from them) of the persons the pools rename."""
+    firsts_of, lasts_of, emails_of = {}, {}, {}
     from_name = bool(pools.get("email_from_name"))
     for pool_name, renamed in _renamed_people(scenario, pools):
         pool = pools[pool_name]
         firsts = rng.sample(pool["first_names"], len(renamed))
         lasts = rng.sample(pool["last_names"], len(renamed))
         for (contact_id, seeded, domain), first, last in zip(renamed, firsts, lasts, strict=True):
-            email = f"{ascii_fold(first)}.{ascii_fold(last)}@{domain}" if from_name and domain else seeded
-            updates.append((contact_id, first, last, email))
-    _update_rows(conn, "contact", ["first_name", "last_name", "email"], updates)
+            firsts_of[contact_id], lasts_of[contact_id] = first, last
+            emails_of[contact_id] = (
+                f"{ascii_fold(first)}.{ascii_fold(last)}@{domain}" if from_name and domain else seeded
+            )
+    return {"first_name": firsts_of, "last_name": lasts_of, "email": emails_of}
 
 
 _RENAMED: dict[str, list[tuple[str, list[tuple[int, str, str]]]]] = {}
@@ -143,21 +154,56 @@ def _renamed_people(scenario: Scenario, pools: dict) -> list[tuple[str, list[tup
     return _RENAMED[scenario.digest]
 
 
-def _update_rows(conn, table: str, columns: list[str], rows: list[tuple], *, dates: bool = False) -> None:
-    """Set ``columns`` of many rows of ``table`` in one statement (one round trip to PostgreSQL).
+def _is_sqlite(conn: Runner) -> bool:
+    return isinstance(conn, DirectSQLite) or conn.dialect.name == "sqlite"
 
-    Each row is ``(id, value of the first column, …)``. Each column is set to ``CASE id WHEN :id_0 THEN :v0_0 …
-    END`` on the rows ``WHERE id IN (:id_0, …)``: SQLite and PostgreSQL both run it, and SQLite faster than a join
-    of the table with the values as a derived table. With ``dates`` the values are bound as dates.
+
+def _update_rows(conn: Runner, table: str, columns: dict[str, dict[int, object]], *, sqlite: bool) -> None:
+    """Set ``columns`` (column → row id → value) of ``table``: one statement per set of rows the columns cover.
+
+    Each column is set to ``CASE id WHEN <id> THEN <value> … END`` on the rows ``WHERE id IN (…)``: SQLite and
+    PostgreSQL both run it, and SQLite faster than a join of the table with the values as a derived table. On
+    SQLite the parameters are numbered (each id bound once) and dates are bound as the ISO text SQLite stores;
+    on PostgreSQL they are named and dates are bound as dates.
     """
-    if rows:
-        clause, keys = _update_statement(table, tuple(columns), len(rows), dates=dates)
-        conn.execute(clause, dict(zip(keys, (value for row in rows for value in row), strict=True)))
+    by_rows: dict[tuple[int, ...], list[str]] = {}
+    for column, values in columns.items():
+        if values:
+            by_rows.setdefault(tuple(values), []).append(column)
+    for ids, names in by_rows.items():
+        if sqlite:
+            params = list(ids)
+            for name in names:
+                values = columns[name].values()
+                params.extend(v.isoformat() if v and name in _DATE_COLUMNS else v for v in values)
+            statement = _sqlite_update(table, tuple(names), len(ids))
+            if isinstance(conn, DirectSQLite):
+                conn.raw.execute(statement, params)
+            else:
+                conn.exec_driver_sql(statement, tuple(params))
+            continue
+        clause, keys = _update_statement(table, tuple(names), len(ids))
+        flat = (value for row_id in ids for value in (row_id, *(columns[n][row_id] for n in names)))
+        conn.execute(clause, dict(zip(keys, flat, strict=True)))
 
 
 @functools.lru_cache(maxsize=256)
-def _update_statement(table: str, columns: tuple[str, ...], count: int, *, dates: bool) -> tuple[TextClause, tuple]:
-    """Return the statement of ``_update_rows`` for ``count`` rows and its parameter names, row by row."""
+def _sqlite_update(table: str, columns: tuple[str, ...], count: int) -> str:
+    """Return the SQLite form of ``_update_rows``: ids are ``?1 … ?count``, then each column's values in turn."""
+    assignments = ", ".join(
+        f"{column} = CASE id {' '.join(f'WHEN ?{i + 1} THEN ?{(j + 1) * count + i + 1}' for i in range(count))} END"
+        for j, column in enumerate(columns)
+    )
+    ids = ", ".join(f"?{i + 1}" for i in range(count))
+    return f"UPDATE {table} SET {assignments} WHERE id IN ({ids})"  # noqa: S608
+
+
+@functools.lru_cache(maxsize=256)
+def _update_statement(table: str, columns: tuple[str, ...], count: int) -> tuple[TextClause, tuple]:
+    """Return the named form of ``_update_rows`` for ``count`` rows and its parameter names, row by row.
+
+    Dates are bound as Python dates, which the PostgreSQL driver sends as dates.
+    """
     keys = [[f"id_{i}", *(f"v{j}_{i}" for j in range(len(columns)))] for i in range(count)]
     assignments = ", ".join(
         f"{column} = CASE id {' '.join(f'WHEN :{row[0]} THEN :{row[j + 1]}' for row in keys)} END"
@@ -165,5 +211,4 @@ def _update_statement(table: str, columns: tuple[str, ...], count: int, *, dates
     )
     ids = ", ".join(f":{row[0]}" for row in keys)
     statement = f"UPDATE {table} SET {assignments} WHERE id IN ({ids})"  # noqa: S608
-    clause = sql_dates(statement, tuple(k for row_keys in keys for k in row_keys[1:])) if dates else sql(statement)
-    return clause, tuple(k for row_keys in keys for k in row_keys)
+    return sql(statement), tuple(k for row_keys in keys for k in row_keys)

@@ -100,6 +100,22 @@ def test_variation_keeps_values_plausible(provision, sandbox_root):
     assert email.endswith("@techbud.pl") and email.isascii()
 
 
+def test_closing_dates_move_by_at_most_the_rules_days_either_way(provision, sandbox_root):
+    """The practice rule shifts expected closing dates by -5 … +5 days; an empty date stays empty."""
+    seeded = [o.get("expected_close") for o in load_scenario("practice").seed["opportunities"]]
+    shifts = set()
+    for seed in range(12):
+        info = provision(f"k{seed}", seed)
+        rows = _rows(sandbox_root, info.instance_id, "SELECT expected_close FROM opportunity ORDER BY id")
+        for (day,), start in zip(rows, seeded, strict=True):
+            if start is None:
+                assert day is None
+                continue
+            shifts.add((date.fromisoformat(str(day)) - date.fromisoformat(str(start))).days)
+    assert shifts <= set(range(-5, 6))
+    assert min(shifts) < 0 < max(shifts) and len(shifts) >= 8  # both ways, most of the range
+
+
 def test_destroy_removes_the_data_and_the_tokens(sim_app, provision, sandbox_root):
     info = provision()
     client = sim_app.test_client()

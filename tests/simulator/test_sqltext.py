@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
 
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 
-from simulator.sqltext import DirectSQLite, sql, sql_dates
+from simulator.sqltext import DirectSQLite, sql
 
 SETUP = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, day DATE, amount INTEGER)"
 ROWS = [{"id": 1, "name": "Łódź", "day": None, "amount": 10}, {"id": 2, "name": "Kraków", "day": None, "amount": 20}]
@@ -40,8 +39,8 @@ def test_inserts_updates_and_reads_give_what_sqlalchemy_gives(pair):
     insert = sql("INSERT INTO t (id, name, day, amount) VALUES (:id, :name, :day, :amount)")
     _run_same(pair, insert, ROWS)  # executemany
     _run_same(pair, sql("UPDATE t SET amount = :amount WHERE id = :id"), {"amount": 99, "id": 2})
-    moved = sql_dates("UPDATE t SET day = :value WHERE id = :id", ("value",))
-    _run_same(pair, moved, [{"value": date(2026, 3, 16), "id": 1}, {"value": date(2026, 2, 28), "id": 2}])
+    moved = sql("UPDATE t SET day = :value WHERE id = :id")
+    _run_same(pair, moved, [{"value": "2026-03-16", "id": 1}, {"value": "2026-02-28", "id": 2}])
     query = sql("SELECT id, name, day, amount FROM t WHERE amount >= :least ORDER BY id")
     direct, alchemy = _run_same(pair, query, {"least": 0})
     rows = direct.all()
