@@ -2,8 +2,9 @@
 
 The same scenario and seed always give the same instance; different seeds give candidates sitting side
 by side different numbers and names, so copying a neighbour's answer does not work. The rules come from
-the scenario's ``variations`` section; targets are a closed list mapped to columns here. The statements are
-SQLAlchemy Core with named parameters, so they run on a SQLite instance file and a PostgreSQL schema alike.
+the scenario's ``variations`` section; targets are a closed list mapped to columns here. The values are
+computed in Python, then written with one ``UPDATE`` per table: the same statement on a SQLite instance file
+(numbered parameters, run straight on ``sqlite3``) and a PostgreSQL schema (named parameters, SQLAlchemy).
 """
 
 from __future__ import annotations
