@@ -58,6 +58,7 @@ def create_sim_app(config: dict | None = None) -> Flask:
 
     csrf.init_app(app)
     bootstrap.init_app(app)
+    app.url_map.converters["int"] = web.RecordIdConverter  # before the routes are added
     app.register_blueprint(bp)
     app.register_blueprint(practice.bp)
 

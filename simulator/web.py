@@ -11,10 +11,20 @@ from babel.dates import format_datetime, get_timezone
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from simulator.crm import validators as v
 from simulator.crm.services.common import NotFoundError
 from simulator.crm.services.opportunities import money
+
+
+class RecordIdConverter(IntegerConverter):
+    """``<int:…>`` in the simulator's URLs: a number beyond SQL's BIGINT is no record's id, so the URL is a 404."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", v.MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,19 @@ class InvalidValue(ValueError):
 
 
 _SEPARATORS = re.compile(r"[\s\-]")
+MAX_ID = 2**63 - 1  # SQL's BIGINT: a larger number is no record's id (and SQLite cannot even bind it)
+
+
+def record_id(raw: object) -> int:
+    """Return the record id a form, a query string or a URL sent; ``ValueError`` for anything else.
+
+    As ``type=record_id`` of ``request.args.get`` a bad value gives the default, as ``type=int`` does, and an id
+    out of range too.
+    """
+    text = "" if raw is None else str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        raise ValueError(f"not a record id: {text[:40]!r}")
+    return int(text)
 
 
 def _digits_only(raw: str, label: str, *, allowed_prefix: str = "") -> str:

@@ -77,7 +77,11 @@ class IdSelect(OptionalSelect):
     """A select of record ids; ``value()`` gives the int id or None."""
 
     def value(self) -> int | None:
-        return int(self.data) if self.data else None
+        """The chosen id; None when none was chosen or, in a refused form, the request sent no id at all."""
+        try:
+            return v.record_id(self.data) if self.data else None
+        except ValueError:
+            return None
 
 
 def clean(field) -> str:

@@ -12,6 +12,7 @@ from simulator.crm.forms.sales import ActionForm
 from simulator.crm.models import Activity, Opportunity
 from simulator.crm.services import activities as svc
 from simulator.crm.services.common import CrmError, record
+from simulator.crm.validators import record_id
 from simulator.crm.views import choices
 from simulator.crm.views.context import bp, ctx, get_or_404, refuse, show_notices, where
 
@@ -101,7 +102,7 @@ def activity_new():
         for name in ("account_id", "contact_id", "opportunity_id"):
             if request.args.get(name, "").isdigit():
                 getattr(form, name).data = request.args[name]
-        opportunity_id = request.args.get("opportunity_id", type=int)
+        opportunity_id = request.args.get("opportunity_id", type=record_id)
         opportunity = g.db.get(Opportunity, opportunity_id) if opportunity_id else None
         if opportunity is not None:  # the usual case: an activity for the stage the opportunity is in
             form.account_id.data, form.stage_id.data = str(opportunity.account_id), str(opportunity.stage_id)

@@ -77,6 +77,8 @@ def _open_instance():
         _freeze_after_deadline()
     if request.method not in SAFE_METHODS and (g.instance.frozen or g.role != "candidate"):
         _refuse_write()
+    if any("\x00" in value for part in (request.args, request.form) for value in part.values()):
+        _refuse_nul()
 
 
 def _freeze_after_deadline() -> None:
@@ -85,6 +87,25 @@ def _freeze_after_deadline() -> None:
     g.db.rollback()  # end the read before the freeze takes the instance's write lock
     if g.store.freeze_if_past_deadline(g.instance.id, deadline, g.ctx.now):
         g.instance = g.store.get_record(g.instance.id)
+
+
+NUL_MESSAGE = (
+    "Żądanie zawiera niedozwolony znak (bajt zerowy, NUL), którego nie da się zapisać. Usuń go z pola "
+    "(zwykle pojawia się po wklejeniu danych z innego programu) i wyślij formularz ponownie."
+)
+
+
+def _refuse_nul():
+    """A NUL byte in any value: no text column stores it (PostgreSQL refuses it), so refuse the whole request."""
+    names = sorted({name for part in (request.args, request.form) for name, value in part.items() if "\x00" in value})
+    record(
+        g.ctx,
+        "validation_error",
+        summary="Odrzucono żądanie ze znakiem NUL w polach: " + ", ".join(names[:10]),
+        details={**where(), "fields": names[:50]},
+    )
+    g.db.commit()
+    abort(400, NUL_MESSAGE)
 
 
 def _refuse_write():

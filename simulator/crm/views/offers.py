@@ -25,6 +25,7 @@ from simulator.crm.services import permissions
 from simulator.crm.services import timeline as timeline_svc
 from simulator.crm.services.common import AccessDenied, CrmError, record
 from simulator.crm.services.offer_render import ROW_FIELDS, VARIABLES, money
+from simulator.crm.validators import record_id
 from simulator.crm.views import choices
 from simulator.crm.views.context import bp, ctx, get_or_404, refuse, where
 
@@ -112,7 +113,7 @@ def offer_new():
     """Prepare an offer for an opportunity with line items from the catalogue (?opportunity_id= prefills)."""
     form = _offer_form()
     if not form.is_submitted():
-        opportunity = g.db.get(Opportunity, request.args.get("opportunity_id", type=int) or 0)
+        opportunity = g.db.get(Opportunity, request.args.get("opportunity_id", type=record_id) or 0)
         if opportunity is not None:
             form.opportunity_id.data = str(opportunity.id)
             form.contact_id.data = str(opportunity.contact_id or "")

@@ -12,6 +12,7 @@ from simulator.crm.models import Activity, Opportunity, Pipeline
 from simulator.crm.services import currency
 from simulator.crm.services import opportunities as svc
 from simulator.crm.services.common import CrmError
+from simulator.crm.validators import record_id
 from simulator.crm.views import choices
 from simulator.crm.views.context import bp, ctx, get_or_404, refuse, show_notices
 
@@ -19,10 +20,10 @@ from simulator.crm.views.context import bp, ctx, get_or_404, refuse, show_notice
 def _filters() -> dict:
     args = request.args
     return {
-        "pipeline_id": args.get("pipeline_id", type=int),
-        "stage_id": args.get("stage_id", type=int),
+        "pipeline_id": args.get("pipeline_id", type=record_id),
+        "stage_id": args.get("stage_id", type=record_id),
         "status": args.get("status") if args.get("status") in set(OpportunityStatus) else None,
-        "owner_id": args.get("owner_id", type=int),
+        "owner_id": args.get("owner_id", type=record_id),
         "customer_type": args.get("customer_type") if args.get("customer_type") in set(CustomerType) else None,
         "sale_form": args.get("sale_form") if args.get("sale_form") in set(SaleForm) else None,
     }
@@ -219,7 +220,7 @@ def _move_form(opportunity: Opportunity) -> MoveForm:
 def opportunity_board():
     """Show open opportunities of one pipeline as a kanban board with the value per stage."""
     pipelines = list(g.db.scalars(select(Pipeline).order_by(Pipeline.id)))
-    wanted = request.args.get("pipeline_id", type=int)
+    wanted = request.args.get("pipeline_id", type=record_id)
     pipeline = next((p for p in pipelines if p.id == wanted), pipelines[0] if pipelines else None)
     columns = []
     if pipeline is not None:

@@ -21,6 +21,7 @@ from simulator.crm.models.roles import PROTECTED_FIELDS
 from simulator.crm.services import permissions
 from simulator.crm.services.accounts import Duplicate
 from simulator.crm.services.permissions import Holder
+from simulator.crm.validators import record_id
 
 Saved = tuple[Response | None, list[Duplicate]]  # a redirect after the save (or None) and the duplicates shown
 HIDDEN_FIELD_HINT = (
@@ -36,7 +37,7 @@ def _preview_user(what: str, *, entity_type: str, entity_id: int) -> CrmUser | N
     Only a user administrator may preview; anyone else gets ``AccessDenied`` (403, logged).
     """
     me = permissions.acting_user(g.ctx)
-    as_user = g.db.get(CrmUser, request.args.get("as_user", type=int) or 0)
+    as_user = g.db.get(CrmUser, request.args.get("as_user", type=record_id) or 0)
     if as_user is None or (me is not None and as_user.id == me.id):
         return None  # "as myself" is no preview
     permissions.require_user_admin(g.ctx, what, entity_type=entity_type, entity_id=entity_id)

@@ -14,6 +14,7 @@ from simulator.crm.forms.sales import ActionForm
 from simulator.crm.models import Activity, CrmUser, Pipeline, Stage, TaskTemplate
 from simulator.crm.services import schedule as svc
 from simulator.crm.services.common import CrmError
+from simulator.crm.validators import record_id
 from simulator.crm.views.context import bp, ctx, get_or_404
 from simulator.crm.views.feedback import refuse_and_tell
 
@@ -98,7 +99,7 @@ def calendar():
         weeks = [[start + timedelta(days=i) for i in range(7)]]
         previous, following = start - timedelta(days=7), start + timedelta(days=7)
         title = f"tydzień {start:%d.%m.%Y} – {start + timedelta(days=6):%d.%m.%Y}"
-    owner_id = request.args.get("owner_id", type=int)
+    owner_id = request.args.get("owner_id", type=record_id)
     query = select(Activity).where(Activity.due_date.between(weeks[0][0], weeks[-1][-1]))
     if owner_id:
         query = query.where(Activity.owner_id == owner_id)

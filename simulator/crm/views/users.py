@@ -15,6 +15,7 @@ from simulator.crm.models import CrmRole, CrmUser
 from simulator.crm.models.roles import MANAGE_USERS_LABEL, PROTECTED_FIELDS
 from simulator.crm.services import permissions as svc
 from simulator.crm.services.common import CrmError
+from simulator.crm.validators import record_id
 from simulator.crm.views.context import bp, ctx, get_or_404, read_only
 from simulator.crm.views.feedback import refuse_and_tell
 
@@ -103,7 +104,7 @@ def user_role(user_id: int):
 @bp.post("/users/roles/fields")
 def role_fields():
     """Set which personal fields a role may see (the role comes in the form)."""
-    role = get_or_404(CrmRole, request.form.get("role_id", type=int) or 0)
+    role = get_or_404(CrmRole, request.form.get("role_id", type=record_id) or 0)
     svc.require_user_admin(ctx(), "Zmiana uprawnień roli", entity_type="role", entity_id=role.id)
     form = RoleFieldsForm()
     if form.validate_on_submit():
