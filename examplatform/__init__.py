@@ -102,7 +102,9 @@ def create_app(config: dict | None = None) -> Flask:
     init_login(app, login_manager)
 
     from examplatform import web
+    from examplatform.core.web import RecordIdConverter
 
+    app.url_map.converters["int"] = RecordIdConverter  # before the routes are added
     web.register(app)
 
     from examplatform.cli import register_cli

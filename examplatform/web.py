@@ -173,3 +173,33 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     _register_error_handlers(app)
     _register_template_helpers(app)
+    app.before_request(_refuse_nul)
+
+
+def _refuse_nul():
+    """Refuse a request with a NUL byte in any value: no keyboard types one and PostgreSQL cannot store it.
+
+    The whole request is refused (nothing is saved), with a message saying why, and the attempt is audited.
+    """
+    names = sorted({name for part in (request.args, request.form) for name, value in part.items() if "\x00" in value})
+    if not names:
+        return None
+    from examplatform.audit.services import record
+    from examplatform.core.clock import utcnow
+    from examplatform.extensions import db
+
+    record(
+        "security.request_refused",
+        actor=current_user if current_user.is_authenticated else None,
+        now=utcnow(),
+        details={"path": request.path, "method": request.method, "reason": "NUL", "fields": names[:50]},
+        ip=request.remote_addr or "",
+    )
+    db.session.commit()
+    return render_error(
+        400,
+        _(
+            "Żądanie zawiera niedozwolony znak (bajt zerowy, NUL), którego nie da się zapisać. Usuń go z pola "
+            "(zwykle pojawia się po wklejeniu danych z innego programu) i wyślij formularz ponownie."
+        ),
+    )

@@ -1,10 +1,21 @@
-"""Small helpers for views: the client address, safe redirects."""
+"""Small helpers for views: the client address, safe redirects, ids in URLs."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import request
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**63 - 1  # SQL's BIGINT: a larger number is no record's id (and SQLite cannot even bind it)
+
+
+class RecordIdConverter(IntegerConverter):
+    """``<int:…>`` in the platform's URLs: a number beyond SQL's BIGINT is no record's id, so the URL is a 404."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def client_ip() -> str:
