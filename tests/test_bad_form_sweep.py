@@ -1,0 +1,59 @@
+"""Every POST route of the platform, for every role, answers bad values in every form field without a server error.
+
+Each kind of bad value (too long, an impossible date, a huge or negative number, blanks) goes into every
+field any platform form knows, posted to every route that takes a POST, as every role, in the role matrix's world
+(one institution where every role is held, a session, an attempt). A 5xx is a failure; what each route answers
+otherwise (its form again with messages, 403, 404, a redirect) is the route's own tests' business.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask_wtf import FlaskForm
+
+from examplatform.auth.models import Role
+from tests.test_role_matrix import _rules, _url, world  # noqa: F401  (world is a fixture)
+
+# markup and words are covered by the routes' own tests; these reach the paths that parse numbers and dates
+BAD_VALUES = {
+    "too long": "Ż" * 5000,
+    "impossible date": "2026-02-31",  # not a number either
+    "huge": "9" * 40,
+    "negative": "-1",
+    "blank": "   ",
+}
+
+
+def _form_fields() -> set[str]:
+    """Every field name of every platform form (the forms are imported with the app's views)."""
+    names: set[str] = set()
+    stack = list(FlaskForm.__subclasses__())
+    while stack:
+        form = stack.pop()
+        stack.extend(form.__subclasses__())
+        if form.__module__.startswith("examplatform."):
+            names |= {name for name in dir(form) if hasattr(getattr(form, name, None), "field_class")}
+    return names
+
+
+@pytest.mark.parametrize("kind", list(BAD_VALUES))
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_every_post_route_answers_bad_values_without_a_server_error(csrf_app, client, auth, world, role, kind):  # noqa: F811
+    users, params = world
+    assert auth.login(users[role].email).status_code == 302
+    fields = _form_fields()
+    assert len(fields) >= 30
+    data = dict.fromkeys(fields, BAD_VALUES[kind])
+    problems = []
+    for rule in _rules(csrf_app):
+        if "POST" not in rule.methods or rule.endpoint == "auth.logout":
+            continue
+        try:
+            response = client.post(_url(csrf_app, rule, params), data=data)
+        except AssertionError as error:  # the test client of this suite raises on a 5xx
+            problems.append(f"{rule.endpoint}: {error}")
+            continue
+        response.close()
+        if response.status_code >= 500:
+            problems.append(f"{rule.endpoint}: {response.status_code}")
+    assert problems == []
