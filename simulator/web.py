@@ -19,7 +19,7 @@ from simulator.crm.services.opportunities import money
 
 
 class RecordIdConverter(IntegerConverter):
-    """``<int:…>`` in the simulator's URLs: a number beyond SQL's BIGINT is no record's id, so the URL is a 404."""
+    """``<int:…>`` in the simulator's URLs, bounded by the ids' SQL INTEGER: a larger number is a 404."""
 
     def __init__(self, url_map, *args, **kwargs) -> None:
         kwargs.setdefault("max", v.MAX_ID)

@@ -19,6 +19,7 @@ BAD_VALUES = {
     "too long": "Ż" * 5000,
     "impossible date": "2026-02-31",  # not a number either
     "huge": "9" * 40,
+    "beyond 32 bits": "3000000000",
     "negative": "-1",
     "blank": "   ",
 }

@@ -7,11 +7,11 @@ from urllib.parse import urlsplit
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1  # SQL's BIGINT: a larger number is no record's id (and SQLite cannot even bind it)
+MAX_ID = 2**31 - 1  # SQL INTEGER, the type of every id column: a larger number is no record's id
 
 
 class RecordIdConverter(IntegerConverter):
-    """``<int:…>`` in the platform's URLs: a number beyond SQL's BIGINT is no record's id, so the URL is a 404."""
+    """``<int:…>`` in the platform's URLs, bounded by the ids' SQL INTEGER: a larger number is a 404."""
 
     def __init__(self, url_map, *args, **kwargs) -> None:
         kwargs.setdefault("max", MAX_ID)

@@ -22,7 +22,7 @@ class InvalidValue(ValueError):
 
 
 _SEPARATORS = re.compile(r"[\s\-]")
-MAX_ID = 2**63 - 1  # SQL's BIGINT: a larger number is no record's id (and SQLite cannot even bind it)
+MAX_ID = 2**31 - 1  # SQL INTEGER, the type of every id column: a larger number is no record's id
 
 
 def record_id(raw: object) -> int:

@@ -19,6 +19,7 @@ BAD_VALUES = {
     "impossible date": "2026-02-31",
     "negative": "-999999999999999999999",
     "huge": "9" * 40,
+    "beyond 32 bits": "3000000000",
     "markup": "<script>alert(1)</script>",
     "nul byte": "a\x00b",
     "blank": "   ",
@@ -61,9 +62,9 @@ def test_a_nul_byte_is_refused_with_a_polish_message_logged_and_nothing_saved(cr
     assert refused["summary"] == "Odrzucono żądanie ze znakiem NUL w polach: name"
 
 
-def test_an_id_beyond_any_record_in_a_url_is_not_found(sim_app, crm):
-    """Ids in paths are bounded like SQL's BIGINT: a longer number is a 404, never a database error."""
-    huge = 10**30
+@pytest.mark.parametrize("huge", [2**31, 10**30], ids=["beyond INTEGER", "beyond BIGINT"])
+def test_an_id_beyond_any_record_in_a_url_is_not_found(sim_app, crm, huge):
+    """Ids in paths are bounded like the id columns' SQL INTEGER: a larger number is a 404, never a database error."""
     for method in ("GET", "POST"):
         rules = [rule for rule in crm_rules(sim_app, method) if rule.arguments - {"token"}]
         assert rules
