@@ -58,3 +58,27 @@ def test_every_post_route_answers_bad_values_without_a_server_error(csrf_app, cl
         if response.status_code >= 500:
             problems.append(f"{rule.endpoint}: {response.status_code}")
     assert problems == []
+
+
+# every query-string argument a platform page reads
+QUERY_ARGS = ("before", "since", "krok", "odtwarzaj", "action", "q", "criterion", "status", "type", "next")
+
+
+@pytest.mark.parametrize("value", [BAD_VALUES["huge"], BAD_VALUES["beyond 32 bits"], "-1", "abc", "<>" + "x" * 300])
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_every_page_answers_bad_query_arguments_without_a_server_error(csrf_app, client, auth, world, role, value):  # noqa: F811
+    users, params = world
+    assert auth.login(users[role].email).status_code == 302
+    problems = []
+    for rule in _rules(csrf_app):
+        if "GET" not in rule.methods or rule.endpoint.endswith("static"):
+            continue
+        try:
+            response = client.get(_url(csrf_app, rule, params), query_string=dict.fromkeys(QUERY_ARGS, value))
+        except AssertionError as error:  # the test client of this suite raises on a 5xx
+            problems.append(f"{rule.endpoint}: {error}")
+            continue
+        response.close()
+        if response.status_code >= 500:
+            problems.append(f"{rule.endpoint}: {response.status_code}")
+    assert problems == []

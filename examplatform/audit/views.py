@@ -10,6 +10,7 @@ from examplatform.audit.models import AuditEntry
 from examplatform.audit.services import verify_chain
 from examplatform.auth.models import Role
 from examplatform.core.guards import role_required
+from examplatform.core.web import bounded_int
 from examplatform.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
@@ -29,7 +30,7 @@ def index():
     action = request.args.get("action", "").strip()[:80]
     if action:
         query = query.where(AuditEntry.action.startswith(action))
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=bounded_int)
     if before:
         query = query.where(AuditEntry.seq < before)
     entries = list(db.session.scalars(query.limit(PAGE_SIZE)))

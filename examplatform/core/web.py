@@ -10,6 +10,18 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1  # SQL INTEGER, the type of every id column: a larger number is no record's id
 
 
+def bounded_int(raw: str) -> int:
+    """Return a whole number ``0 … MAX_ID`` a query string sent; ``ValueError`` for anything else.
+
+    As ``type=bounded_int`` of ``request.args.get`` a bad value gives the default, as ``type=int`` does, and so
+    does a number no INTEGER column holds.
+    """
+    text = (raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        raise ValueError(f"not a whole number within INTEGER: {text[:40]!r}")
+    return int(text)
+
+
 class RecordIdConverter(IntegerConverter):
     """``<int:…>`` in the platform's URLs, bounded by the ids' SQL INTEGER: a larger number is a 404."""
 

@@ -14,6 +14,7 @@ from examplatform.commission.models import Commission, CommissionMember
 from examplatform.core.clock import utcnow
 from examplatform.core.errors import DomainError, PermissionDenied
 from examplatform.core.guards import role_required
+from examplatform.core.web import bounded_int
 from examplatform.extensions import db
 from examplatform.practical import services as P
 from examplatform.practical.forms import ConfirmForm, ExtendForm, FinishForm, ResetForm, SetupForm
@@ -312,10 +313,11 @@ def _replay_step(value: str | None, total: int) -> int | None:
 def timeline_json(session_id: int, attempt_id: int):
     session = _observed_session(session_id)
     attempt = P.attempt_in_session(session, attempt_id)
-    since = request.args.get("since", "0")
-    if not since.isdigit():
-        raise DomainError(_("Parametr since musi być liczbą naturalną."))
-    events = [P.describe(e) for e in P.api.timeline(attempt.instance_id, int(since))]
+    try:
+        since = bounded_int(request.args.get("since", "0"))
+    except ValueError:
+        raise DomainError(_("Parametr since musi być liczbą naturalną.")) from None
+    events = [P.describe(e) for e in P.api.timeline(attempt.instance_id, since)]
     return jsonify(status=str(attempt.status), events=events)
 
 

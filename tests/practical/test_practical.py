@@ -152,6 +152,8 @@ def test_the_commission_watches_actions_live_and_drills_down(csrf_app, exam, sta
     )
     bad = member.get(f"/practical/sessions/{sid}/attempts/{attempt.id}/timeline.json?since=-1")
     assert bad.status_code == 400
+    huge = member.get(f"/practical/sessions/{sid}/attempts/{attempt.id}/timeline.json?since={10**30}")
+    assert huge.status_code == 400  # no seq is that large: a clear 400, not a database error
 
 
 def test_observation_is_for_the_sessions_commission_and_staff_only(csrf_app, exam, started, factories):
