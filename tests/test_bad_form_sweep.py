@@ -45,19 +45,23 @@ def test_every_post_route_answers_bad_values_without_a_server_error(csrf_app, cl
     fields = _form_fields()
     assert len(fields) >= 30
     data = dict.fromkeys(fields, BAD_VALUES[kind])
+    routes = [r for r in _rules(csrf_app) if "POST" in r.methods and r.endpoint != "auth.logout"]
+    assert _server_errors(routes, lambda rule: client.post(_url(csrf_app, rule, params), data=data)) == []
+
+
+def _server_errors(rules, send) -> list[str]:
+    """Send to every rule; return each one that answered with a server error (all of them, not just the first)."""
     problems = []
-    for rule in _rules(csrf_app):
-        if "POST" not in rule.methods or rule.endpoint == "auth.logout":
-            continue
+    for rule in rules:
         try:
-            response = client.post(_url(csrf_app, rule, params), data=data)
+            response = send(rule)
         except AssertionError as error:  # the test client of this suite raises on a 5xx
             problems.append(f"{rule.endpoint}: {error}")
             continue
         response.close()
         if response.status_code >= 500:
             problems.append(f"{rule.endpoint}: {response.status_code}")
-    assert problems == []
+    return problems
 
 
 # every query-string argument a platform page reads
@@ -69,16 +73,6 @@ QUERY_ARGS = ("before", "since", "krok", "odtwarzaj", "action", "q", "criterion"
 def test_every_page_answers_bad_query_arguments_without_a_server_error(csrf_app, client, auth, world, role, value):  # noqa: F811
     users, params = world
     assert auth.login(users[role].email).status_code == 302
-    problems = []
-    for rule in _rules(csrf_app):
-        if "GET" not in rule.methods or rule.endpoint.endswith("static"):
-            continue
-        try:
-            response = client.get(_url(csrf_app, rule, params), query_string=dict.fromkeys(QUERY_ARGS, value))
-        except AssertionError as error:  # the test client of this suite raises on a 5xx
-            problems.append(f"{rule.endpoint}: {error}")
-            continue
-        response.close()
-        if response.status_code >= 500:
-            problems.append(f"{rule.endpoint}: {response.status_code}")
-    assert problems == []
+    query = dict.fromkeys(QUERY_ARGS, value)
+    pages = [r for r in _rules(csrf_app) if "GET" in r.methods and not r.endpoint.endswith("static")]
+    assert _server_errors(pages, lambda rule: client.get(_url(csrf_app, rule, params), query_string=query)) == []
