@@ -77,8 +77,7 @@ def _open_instance():
         _freeze_after_deadline()
     if request.method not in SAFE_METHODS and (g.instance.frozen or g.role != "candidate"):
         _refuse_write()
-    if any("\x00" in value for part in (request.args, request.form) for value in part.values()):
-        _refuse_nul()
+    _refuse_nul()
 
 
 def _freeze_after_deadline() -> None:
@@ -96,8 +95,10 @@ NUL_MESSAGE = (
 
 
 def _refuse_nul():
-    """A NUL byte in any value: no text column stores it (PostgreSQL refuses it), so refuse the whole request."""
+    """Refuse the whole request if any value holds a NUL byte: no text column stores one (PostgreSQL refuses it)."""
     names = sorted({name for part in (request.args, request.form) for name, value in part.items() if "\x00" in value})
+    if not names:
+        return
     record(
         g.ctx,
         "validation_error",
