@@ -17,8 +17,9 @@ schema is a file the server creates, about a millisecond each on a 2-core VM, so
 cost an instance 110 files and 150–250 ms, and a server holding a few hundred instances slowed to seconds per
 new one (one directory of tens of thousands of files, a backend cache of every relation). Views are catalog
 rows only. A provision creates the schema and its views, copies the template's rows into the shared tables
-under the new instance id (``INSERT … SELECT``), applies the same variations, task set-up and first log
-entry as the file store, and registers the tokens — all in one transaction, so a failure leaves nothing.
+under the new instance id (``INSERT … SELECT``) with the seed's variations written as they are copied (the same
+values as the file store's), writes the same task set-up and first log entry as the file store, and registers
+the tokens — all in one transaction, so a failure leaves nothing.
 
 Ids: a row inserted without an id gets one more than the highest id of its table in its instance (a trigger
 on the shared table), as SQLite gives an INTEGER PRIMARY KEY, so both stores number records alike. The
@@ -40,7 +41,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +65,15 @@ from sqlalchemy import (
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
-from simulator import actionlog, registry, tasks, upgrade
+from simulator import actionlog, registry, tasks, upgrade, variations
 from simulator.crm.base import Base
 from simulator.errors import SimulatorError, UnknownInstance
 from simulator.registry import FIELDS, INSTANCE_COLUMNS, InstanceRecord, insert_params, new_tokens, token_digest
-from simulator.sandbox import Provisioned, _initialise, schema_digest
+from simulator.sandbox import Provisioned, schema_digest, write_settings
 from simulator.scenario import Scenario, parse_scenario
 from simulator.seed import seed_scenario
 from simulator.storage import Store, provisioned_entry
+from simulator.variations import Changes
 
 REGISTRY_SCHEMA = "sim_registry"
 TEMPLATE_PREFIX = "simtpl_"
@@ -285,18 +287,65 @@ _ID = "\x00instance\x00"  # where an instance's (validated) id goes in the cache
 
 
 @functools.lru_cache(maxsize=64)
-def _copy_text(template: str, *, with_log: bool) -> str:
+def _copy_statements(template: str, *, with_log: bool) -> tuple[tuple[str, str], ...]:
+    """Return (table, the statement copying its rows from the template) for every table, parents first."""
     data = data_schema()
-    return ";\n".join(
-        f"INSERT INTO {_quoted(data, t.name)} (instance_id, {_columns(t)}) "  # noqa: S608  (names from our own metadata)
-        f"SELECT '{_ID}', {_columns(t)} FROM {_quoted(template, t.name)}"
+    return tuple(
+        (
+            t.name,
+            f"INSERT INTO {_quoted(data, t.name)} (instance_id, {_columns(t)}) "  # noqa: S608  (our own metadata)
+            f"SELECT '{_ID}', {_columns(t)} FROM {_quoted(template, t.name)}",
+        )
         for t in _tables(with_log=with_log)
     )
 
 
-def _copy_sql(template: str, instance_id: str, *, with_log: bool) -> str:
-    """Return the statements copying every table of a template into the shared tables as ``instance_id``'s rows."""
-    return _copy_text(template, with_log=with_log).replace(_ID, instance_id)
+def _copy_sql(template: str, instance_id: str, *, with_log: bool, changes: Changes | None = None) -> str:
+    """Return the statements copying every table of a template into the shared tables as ``instance_id``'s rows.
+
+    ``changes`` (table → column → row id → value, see ``variations.variation_changes``) are written as the rows
+    are copied: each varied column is selected as ``CASE id WHEN <id> THEN <value> … ELSE <column> END``, so
+    a provision writes each row once, in the same single round trip, instead of updating it afterwards.
+    """
+    changes = changes or {}
+    return ";\n".join(
+        _varied_copy(template, Base.metadata.tables[name], changes[name]) if changes.get(name) else statement
+        for name, statement in _copy_statements(template, with_log=with_log)
+    ).replace(_ID, instance_id)
+
+
+def _varied_copy(template: str, table: Table, columns: dict[str, dict[int, object]]) -> str:
+    selected = ", ".join(_varied_column(c.name, columns.get(c.name)) for c in table.columns)
+    return (
+        f"INSERT INTO {_quoted(data_schema(), table.name)} (instance_id, {_columns(table)}) "  # noqa: S608
+        f"SELECT '{_ID}', {selected} FROM {_quoted(template, table.name)}"
+    )
+
+
+def _varied_column(name: str, values: dict[int, object] | None) -> str:
+    if not values:
+        return f'"{name}"'
+    whens = " ".join(f"WHEN {int(row_id)} THEN {sql_literal(value)}" for row_id, value in values.items())
+    return f'CASE id {whens} ELSE "{name}" END AS "{name}"'
+
+
+def sql_literal(value: object) -> str:
+    """Return a PostgreSQL literal of a varied value: NULL, a whole number, a date or text.
+
+    Text is an escape string (``E'…'``) with its backslashes and quotes doubled, which reads the same whatever
+    ``standard_conforming_strings`` is. Any other type, or a NUL character, is refused: variations make only these.
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        raise SimulatorError(f"Nieobsługiwana wartość zmienności: {value!r}.")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, str) and "\x00" not in value:
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+    raise SimulatorError(f"Nieobsługiwana wartość zmienności: {value!r}.")
 
 
 def _delete_sql(instance_id: str, *, with_log: bool) -> str:
@@ -411,28 +460,21 @@ class PostgresStore(Store):
         """Keep the template from being dropped until this transaction ends; return whether it is there."""
         return conn.execute(_HOLD, {"key": template}).scalar() is not None
 
-    def _log_tail(self, conn: Connection, template: str) -> tuple[int, str]:
-        """Return the last (seq, hash) of a template's log, which a fresh copy continues (read once per process).
+    def _template_facts(self, conn: Connection, template: str, scenario: Scenario) -> tuple[dict[str, int], tuple]:
+        """Return a template's highest id of every entity and its log's last (seq, hash), which a fresh copy
+        continues, and remember the values the scenario's variations start from (``variation_changes``).
 
-        Reading sets the transaction's path to the template: call it before entering the instance.
-        """
-        key = (self.url, template)
-        if key not in _log_tails:
-            conn.execute(_TEMPLATE_PATH, {"schema": template})
-            row = conn.execute(actionlog._LAST).first()
-            _log_tails[key] = (row[0], row[1]) if row else (0, actionlog.GENESIS_HASH)
-        return _log_tails[key]
-
-    def _start_ids(self, conn: Connection, template: str) -> dict[str, int]:
-        """Return the highest id of every entity in a template (read once per process: templates never change).
-
-        Reading sets the transaction's path to the template: call it before entering the instance.
+        Read once per process: templates never change. Reading sets the transaction's path to the template: call
+        it before entering the instance.
         """
         key = (self.url, template)
         if key not in _start_ids:
             conn.execute(_TEMPLATE_PATH, {"schema": template})
+            row = conn.execute(actionlog._LAST).first()
+            _log_tails[key] = (row[0], row[1]) if row else (0, actionlog.GENESIS_HASH)
+            variations.remember_start_values(conn, scenario)
             _start_ids[key] = tasks.seed_max_ids(conn)
-        return _start_ids[key]
+        return _start_ids[key], _log_tails[key]
 
     # -- registry -----------------------------------------------------------------------------------------
     def get(self, instance_id: str) -> InstanceRecord | None:
@@ -483,14 +525,16 @@ class PostgresStore(Store):
         token, viewer_token = new_tokens()
         try:
             with self.engine.begin() as conn:
-                start_ids, tail = self._start_ids(conn, template), self._log_tail(conn, template)
+                start_ids, tail = self._template_facts(conn, template, scenario)
+                changes = variations.variation_changes(conn, scenario, seed)  # no query: the start values are known
                 # one round trip: hold the template (a shared lock: it cannot be dropped until the end), the schema
-                # of views, entering it (path, id, lock), the template's rows under the new id
+                # of views, entering it (path, id, lock), the template's rows under the new id, varied by the seed
+                copy = _copy_sql(template, instance_id, with_log=True, changes=changes)
                 conn.exec_driver_sql(
                     f"SELECT pg_advisory_xact_lock_shared(hashtext('{template}'));\n"
-                    f"{_views_sql(schema, instance_id)};\n{_copy_sql(template, instance_id, with_log=True)}"
+                    f"{_views_sql(schema, instance_id)};\n{copy}"
                 )
-                _initialise(conn, scenario, seed, instance_id, now, start_ids=start_ids)
+                write_settings(conn, scenario, seed, instance_id, start_ids=start_ids)
                 actionlog.append_raw(conn, now=now, last=tail, **provisioned_entry(scenario, seed))
                 conn.execute(_INSERT, {**insert_params(record, token, viewer_token), "namespace": self.namespace})
         except ProgrammingError as exc:
@@ -502,12 +546,14 @@ class PostgresStore(Store):
     def restore(self, record: InstanceRecord, scenario: Scenario, now: datetime, entry: dict[str, Any]) -> None:
         schema = instance_schema(record.id)
         with self.engine.begin() as conn:
-            conn.execute(_ENTER, _where(schema))
             if not self._hold_template(conn, record.template):
                 raise SimulatorError(f"Brak szablonu {record.template}: nie można przywrócić instancji.")
+            start_ids, _tail = self._template_facts(conn, record.template, scenario)
+            changes = variations.variation_changes(conn, scenario, record.seed)
+            conn.execute(_ENTER, _where(schema))
             conn.exec_driver_sql(_delete_sql(record.id, with_log=False))
-            conn.exec_driver_sql(_copy_sql(record.template, record.id, with_log=False))
-            _initialise(conn, scenario, record.seed, record.id, now)
+            conn.exec_driver_sql(_copy_sql(record.template, record.id, with_log=False, changes=changes))
+            write_settings(conn, scenario, record.seed, record.id, start_ids=start_ids)
             actionlog.append_raw(conn, now=now, **entry)
 
     def destroy(self, instance_id: str) -> None:

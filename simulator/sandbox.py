@@ -163,6 +163,14 @@ def _initialise(
 ) -> None:
     """Turn a fresh template copy into an instance: variations and settings (``start_ids``: the template's)."""
     apply_variations(conn, scenario, seed)
+    write_settings(conn, scenario, seed, instance_id, start_ids=start_ids)
+
+
+def write_settings(
+    conn: Runner, scenario: Scenario, seed: int, instance_id: str, *, start_ids: dict[str, int] | None = None
+) -> None:
+    """Store an instance's settings: its id, seed, business date, task variables (read from its varied rows) and
+    the start state's highest ids (``start_ids``: the template's, when known)."""
     settings = [
         {"key": "instance_id", "value": instance_id},
         {"key": "seed", "value": str(seed)},

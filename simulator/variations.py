@@ -3,8 +3,9 @@
 The same scenario and seed always give the same instance; different seeds give candidates sitting side
 by side different numbers and names, so copying a neighbour's answer does not work. The rules come from
 the scenario's ``variations`` section; targets are a closed list mapped to columns here. The values are
-computed in Python, then written with one ``UPDATE`` per table: the same statement on a SQLite instance file
-(numbered parameters, run straight on ``sqlite3``) and a PostgreSQL schema (named parameters, SQLAlchemy).
+computed in Python (``variation_changes``). A SQLite instance file gets them with one ``UPDATE`` per table
+(numbered parameters, run straight on ``sqlite3``); the PostgreSQL store writes them in the ``INSERT … SELECT``
+that copies the template's rows (``pgstore``), so no row is written twice.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Connection, TextClause
+from sqlalchemy import Connection
 
 from simulator.scenario import Scenario
 from simulator.sqltext import DirectSQLite, Runner, sql
@@ -40,11 +41,21 @@ Changes = dict[str, dict[str, dict[int, object]]]
 
 
 def apply_variations(conn: Runner, scenario: Scenario, seed: int) -> None:
-    """Vary amounts, dates and person names of a fresh copy of the template in place.
+    """Vary amounts, dates and person names of a fresh copy of the template in place (a SQLite instance file).
+
+    All values are computed first (``variation_changes``); then each table is updated in one statement.
+    """
+    for table, columns in variation_changes(conn, scenario, seed).items():
+        _update_rows(conn, table, columns)
+
+
+def variation_changes(conn: Runner, scenario: Scenario, seed: int) -> Changes:
+    """Return what the seed varies: table → column → row id → new value (only rows whose rules reach them).
 
     The values a rule starts from are the template's, the same for every instance of a scenario version: they
-    are read once per process. A second rule on the same column starts from the values the first one gave.
-    All values are computed first; then each table is updated in one statement.
+    are read once per process, from ``conn`` (the template or a pristine copy of it; see
+    ``remember_start_values``). A second rule on the same column starts from the values the first one gave.
+    The PostgreSQL store writes these values as it copies the template's rows, instead of updating them after.
     """
     rules = scenario.variations
     rng = rng_for(scenario.id, seed)
@@ -57,9 +68,7 @@ def apply_variations(conn: Runner, scenario: Scenario, seed: int) -> None:
             varied[column] = vary(rng, start, rule)
     if "contact_names" in rules:
         changes.setdefault("contact", {}).update(_rename_contacts(rng, scenario, rules["contact_names"]))
-    sqlite = _is_sqlite(conn)
-    for table, columns in changes.items():
-        _update_rows(conn, table, columns, sqlite=sqlite)
+    return changes
 
 
 def remember_start_values(conn: Connection, scenario: Scenario) -> None:
@@ -155,61 +164,37 @@ def _renamed_people(scenario: Scenario, pools: dict) -> list[tuple[str, list[tup
     return _RENAMED[scenario.digest]
 
 
-def _is_sqlite(conn: Runner) -> bool:
-    return isinstance(conn, DirectSQLite) or conn.dialect.name == "sqlite"
+def _update_rows(conn: Runner, table: str, columns: dict[str, dict[int, object]]) -> None:
+    """Set ``columns`` (column → row id → value) of ``table`` in a SQLite instance: one statement per set of rows
+    the columns cover.
 
-
-def _update_rows(conn: Runner, table: str, columns: dict[str, dict[int, object]], *, sqlite: bool) -> None:
-    """Set ``columns`` (column → row id → value) of ``table``: one statement per set of rows the columns cover.
-
-    Each column is set to ``CASE id WHEN <id> THEN <value> … END`` on the rows ``WHERE id IN (…)``: SQLite and
-    PostgreSQL both run it, and SQLite faster than a join of the table with the values as a derived table. On
-    SQLite the parameters are numbered (each id bound once) and dates are bound as the ISO text SQLite stores;
-    on PostgreSQL they are named and dates are bound as dates.
+    Each column is set to ``CASE id WHEN ?<i> THEN ?<j> … END`` on the rows ``WHERE id IN (…)``, faster on SQLite
+    than a join of the table with the values as a derived table. The parameters are numbered (each id bound once)
+    and dates are bound as the ISO text SQLite stores. It runs straight on ``sqlite3`` for the provisioning
+    workbench (``DirectSQLite``) and through the SQLAlchemy connection of an instance file for a reset.
     """
     by_rows: dict[tuple[int, ...], list[str]] = {}
     for column, values in columns.items():
         if values:
             by_rows.setdefault(tuple(values), []).append(column)
     for ids, names in by_rows.items():
-        if sqlite:
-            params = list(ids)
-            for name in names:
-                values = columns[name].values()
-                params.extend(v.isoformat() if v and name in _DATE_COLUMNS else v for v in values)
-            statement = _sqlite_update(table, tuple(names), len(ids))
-            if isinstance(conn, DirectSQLite):
-                conn.raw.execute(statement, params)
-            else:
-                conn.exec_driver_sql(statement, tuple(params))
-            continue
-        clause, keys = _update_statement(table, tuple(names), len(ids))
-        flat = (value for row_id in ids for value in (row_id, *(columns[n][row_id] for n in names)))
-        conn.execute(clause, dict(zip(keys, flat, strict=True)))
+        params = list(ids)
+        for name in names:
+            values = columns[name].values()
+            params.extend(v.isoformat() if v and name in _DATE_COLUMNS else v for v in values)
+        statement = _sqlite_update(table, tuple(names), len(ids))
+        if isinstance(conn, DirectSQLite):
+            conn.raw.execute(statement, params)
+        else:
+            conn.exec_driver_sql(statement, tuple(params))
 
 
 @functools.lru_cache(maxsize=256)
 def _sqlite_update(table: str, columns: tuple[str, ...], count: int) -> str:
-    """Return the SQLite form of ``_update_rows``: ids are ``?1 … ?count``, then each column's values in turn."""
+    """Return the statement of ``_update_rows``: ids are ``?1 … ?count``, then each column's values in turn."""
     assignments = ", ".join(
         f"{column} = CASE id {' '.join(f'WHEN ?{i + 1} THEN ?{(j + 1) * count + i + 1}' for i in range(count))} END"
         for j, column in enumerate(columns)
     )
     ids = ", ".join(f"?{i + 1}" for i in range(count))
     return f"UPDATE {table} SET {assignments} WHERE id IN ({ids})"  # noqa: S608
-
-
-@functools.lru_cache(maxsize=256)
-def _update_statement(table: str, columns: tuple[str, ...], count: int) -> tuple[TextClause, tuple]:
-    """Return the named form of ``_update_rows`` for ``count`` rows and its parameter names, row by row.
-
-    Dates are bound as Python dates, which the PostgreSQL driver sends as dates.
-    """
-    keys = [[f"id_{i}", *(f"v{j}_{i}" for j in range(len(columns)))] for i in range(count)]
-    assignments = ", ".join(
-        f"{column} = CASE id {' '.join(f'WHEN :{row[0]} THEN :{row[j + 1]}' for row in keys)} END"
-        for j, column in enumerate(columns)
-    )
-    ids = ", ".join(f":{row[0]}" for row in keys)
-    statement = f"UPDATE {table} SET {assignments} WHERE id IN ({ids})"  # noqa: S608
-    return sql(statement), tuple(k for row_keys in keys for k in row_keys)

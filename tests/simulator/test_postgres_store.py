@@ -279,3 +279,44 @@ def test_an_instance_of_an_earlier_schema_moves_to_the_current_tables_when_first
     finally:
         with store.engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{old}" CASCADE')
+
+
+_VARIED = {
+    "opportunity": "SELECT id, value, expected_close FROM opportunity ORDER BY id",
+    "product": "SELECT id, net_price FROM product ORDER BY id",
+    "contact": "SELECT id, first_name, last_name, email FROM contact ORDER BY id",
+    "settings": "SELECT key, value FROM instance_meta WHERE key NOT IN ('instance_id') ORDER BY key",
+}
+
+
+@pytest.mark.parametrize("scenario_id", ["egzamin-b2b-it", "egzamin-b2c-ubezpieczenia"])
+def test_a_schema_instance_gets_the_same_variations_as_a_file_instance_of_the_same_seed(
+    scenario_id, sandbox_root, tmp_path
+):
+    """Schemas write the seed's values as the template's rows are copied; files update them after the copy.
+
+    Both give the same names, amounts, closing dates, prices and task variables, at provision and after a reset.
+    """
+    on_schema = api.provision(scenario_id, "kandydat-A", 4242, root=sandbox_root)
+    in_file = api.provision(scenario_id, "kandydat-A", 4242, root=tmp_path / "files")
+    other_seed = api.provision(scenario_id, "kandydat-B", 4243, root=sandbox_root)
+    expected = {name: instance_rows(tmp_path / "files", in_file.instance_id, q) for name, q in _VARIED.items()}
+    assert {name: instance_rows(sandbox_root, on_schema.instance_id, q) for name, q in _VARIED.items()} == expected
+    assert instance_rows(sandbox_root, other_seed.instance_id, _VARIED["opportunity"]) != expected["opportunity"]
+    assert instance_rows(sandbox_root, other_seed.instance_id, _VARIED["contact"]) != expected["contact"]
+
+    with sandbox_root.connect(on_schema.instance_id, write=True) as conn:
+        conn.execute(text("UPDATE opportunity SET value = 1, expected_close = NULL"))
+        conn.execute(text("UPDATE contact SET first_name = 'Zmieniony'"))
+    api.reset(on_schema.instance_id, actor="operator", reason="test", root=sandbox_root)
+    assert {name: instance_rows(sandbox_root, on_schema.instance_id, q) for name, q in _VARIED.items()} == expected
+
+
+def test_varied_values_reach_sql_only_as_literals_of_their_own_type(sandbox_root):
+    values = [None, 0, -125000, 2**40, date(2026, 2, 28), "Łukasz", "O'Brien \\ '; DROP TABLE x; --", ""]
+    with sandbox_root.engine.connect() as conn:
+        for value in values:
+            assert conn.exec_driver_sql(f"SELECT {pgstore.sql_literal(value)}").scalar() == value
+    for refused in ["a\x00b", 1.5, True, b"bytes", ["Anna"]]:
+        with pytest.raises(SimulatorError, match="Nieobsługiwana wartość"):
+            pgstore.sql_literal(refused)
