@@ -127,6 +127,8 @@ def test_in_practice_the_candidate_checks_the_work_and_reads_only_the_candidate_
     scenario = evaluation.instance_scenario(sandbox_root, record.id)
     panel = client.get(home + "zadania").get_data(as_text=True)
     assert "Zadania ćwiczeniowe" in panel and 'data-testid="self-check"' in panel
+    for page in (panel, client.get(home).get_data(as_text=True)):  # the menu names them too: nothing says exam
+        assert "egzaminacyjne" not in page and re.search(r'href="[^"]*/zadania">Zadania ćwiczeniowe</a>', page)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', panel).group(1)
 
     first = client.post(home + "zadania/sprawdz", data={"csrf_token": csrf}).get_data(as_text=True)
@@ -150,4 +152,5 @@ def test_in_practice_the_candidate_checks_the_work_and_reads_only_the_candidate_
     exam_like = provision("sesja-1/7", 3)
     exam_panel = client.get(f"/i/{exam_like.token}/zadania").get_data(as_text=True)
     assert 'data-testid="self-check"' not in exam_panel and "Zadania egzaminacyjne" in exam_panel
+    assert re.search(r'href="[^"]*/zadania">Zadania egzaminacyjne</a>', exam_panel)
     assert client.post(f"/i/{exam_like.token}/zadania/sprawdz", data={"csrf_token": csrf}).status_code == 404

@@ -13,6 +13,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from simulator.crm.services import charts
 from simulator.crm.services.common import CrmError
 from simulator.crm.services.reports import periods, validate
 from tests.simulator.conftest import Crm, instance_write, text_of
@@ -165,6 +166,74 @@ def test_dashboard_shows_pipeline_per_stage_and_task_completion(crm):
     for svg in re.findall(r"<svg\b.*?</svg>", html, re.S):
         assert ET.fromstring(svg).find(f"{SVG}title") is not None
     assert crm.log("report.dashboard_viewed")[-1]["details"]["open_count"] == 4
+
+
+def _dashboard_charts(crm: Crm) -> tuple[ET.Element, ET.Element]:
+    html = crm.get("reports/dashboard").get_data(as_text=True)
+    pipeline, completion = (ET.fromstring(svg) for svg in re.findall(r"<svg\b.*?</svg>", html, re.S))
+    return pipeline, completion
+
+
+def test_bar_values_wider_than_their_bars_stand_upright_and_category_labels_wrap(crm):
+    """The pipeline's grouped money bars are too narrow for "109 500,00 zł" across: the values stand upright
+    (no two overlap) and the plot is lowered to make room; stage names wrap into two lines instead of running
+    into each other. Short values (percentages of three bars) stay across."""
+    pipeline, completion = _dashboard_charts(crm)
+    values = [t for t in pipeline.iter(f"{SVG}text") if t.get("font-size") == "11"]
+    assert len(values) == 12 and all(t.get("transform", "").startswith("rotate(-90 ") for t in values)
+    longest = max(len(t.text) for t in values)
+    assert longest >= len("10 000,00 zł") and all(t.text.endswith(" zł") for t in values)
+    tallest = min(float(r.get("y")) for r in pipeline.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None)
+    assert tallest >= 12 + longest * 11 * 0.6  # room above the tallest bar for its upright value
+    categories = [
+        t for t in pipeline.iter(f"{SVG}text") if t.get("font-size") == "12" and t.find(f"{SVG}tspan") is not None
+    ]
+    lines = [[span.text for span in t.iter(f"{SVG}tspan")] for t in categories]
+    assert lines[:3] == [["Kwalifikacja", "leada"], ["Analiza", "potrzeb"], ["Przygotowanie", "oferty"]]
+    slot = (720 - 20 - 60) / 6
+    assert all(len(line) * 12 * 0.6 <= slot for spans in lines for line in spans)
+    across = [t for t in completion.iter(f"{SVG}text") if t.get("font-size") == "11"]
+    assert [t.text for t in across] == ["33,3%", "50%", "0%"] and not any(t.get("transform") for t in across)
+
+
+@pytest.mark.parametrize("chart", ["bar", "line"])
+def test_no_value_or_category_of_a_chart_runs_past_its_edges(crm, chart):
+    """The last of six stages, "Przygotowanie oferty", and its value sat on the right edge of a line chart and
+    were cut off; every centred text now fits inside the 720-unit-wide drawing."""
+    args = {"source": "opportunities", "group1": "stage", "a1_fn": "sum", "a1_field": "value", "chart": chart}
+    root, _ = _chart_page(crm, args)
+    centred = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "middle"]
+    assert len(centred) >= 12
+    for text in centred:
+        lines = [span.text for span in text.iter(f"{SVG}tspan")] or [text.text]
+        half = max(len(line) for line in lines) * int(text.get("font-size")) * 0.6 / 2
+        assert half <= float(text.get("x")) <= 720 - half, lines
+
+
+def test_a_share_is_drawn_against_the_whole(crm):
+    """Task completion is a percentage: Marta's 50% is half the plot's height, not the top of the scale."""
+    _, completion = _dashboard_charts(crm)
+    bars = {
+        r.find(f"{SVG}title").text: float(r.get("height"))
+        for r in completion.iter(f"{SVG}rect")
+        if r.find(f"{SVG}title") is not None
+    }
+    plot = 360 - 70 - 30
+    assert bars == {
+        f"{ME} – % zakończonych: 33,3%": pytest.approx(plot * 0.333, abs=0.2),
+        f"{MARTA} – % zakończonych: 50%": pytest.approx(plot / 2, abs=0.1),
+        f"{PIOTR} – % zakończonych: 0%": 0,
+    }
+
+
+def test_category_labels_wrap_and_shorten_only_what_does_not_fit():
+    assert charts._wrap("Podpisanie umowy", 14) == ["Podpisanie", "umowy"]
+    assert charts._wrap("Analiza potrzeb", 15) == ["Analiza potrzeb"]
+    assert charts._wrap("Bardzo długa nazwa etapu w lejku", 10) == ["Bardzo", "długa naz…"]
+    assert charts._wrap("Konstantynopolitańczykowianeczka", 8) == ["Konstan…"]
+    assert charts.value_text(Decimal("33.3"), "percent") == "33,3%"
+    assert charts.value_text(Decimal("100"), "percent") == "100%"
+    assert charts.value_text(Decimal("41.6667"), "number") == "41,67"
 
 
 def text_of_fragment(html: str) -> str:

@@ -27,10 +27,13 @@ def number(value: Decimal | int | float | None, places: int = 2) -> str:
 
 
 def value_text(value: Decimal, kind: str) -> str:
-    """Format a chart value: money with zł, counts without decimals."""
+    """Format a chart value: money with zł, a share with % (one decimal at most), counts without decimals."""
     if kind == "money":
         return f"{number(value)} zł"
-    return number(value, 0 if value == value.to_integral_value() else 2)
+    whole = value == value.to_integral_value()
+    if kind == "percent":
+        return f"{number(value, 0 if whole else 1)}%"
+    return number(value, 0 if whole else 2)
 
 
 def _open(title: str, desc: str, height: int = HEIGHT) -> tuple[list[str], str]:
@@ -62,6 +65,39 @@ def _short(text: str, limit: int = 18) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# An average glyph's width in ems of the browser's sans-serif: text is fitted to its room without measuring it.
+_EM = 0.6
+
+
+def _chars(room: float, size: int) -> int:
+    """Return how many characters of ``size`` px fit in ``room`` px (at least 3: "A…" and a letter)."""
+    return max(3, int(room / (size * _EM)))
+
+
+def _wrap(text: str, limit: int, lines: int = 2) -> list[str]:
+    """Break a category label into at most ``lines`` lines of ``limit`` characters, at spaces where it can;
+    what does not fit ends in "…" (the full label is in each bar's tooltip and the chart's description)."""
+    out: list[str] = []
+    words = text.split()
+    while words and len(out) < lines:
+        line = words.pop(0)
+        while words and len(line) + 1 + len(words[0]) <= limit:
+            line += " " + words.pop(0)
+        out.append(line)
+    if words:
+        out[-1] = f"{out[-1]} {' '.join(words)}"
+    return [_short(line, limit) for line in out]
+
+
+def _category(x: float, y: int, label: str, room: float) -> str:
+    """Return a category label centred under ``x``, wrapped to the room its slot has (two lines at most)."""
+    lines = _wrap(label, _chars(room, 12))
+    spans = "".join(
+        f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 14}">{escape(line)}</tspan>' for i, line in enumerate(lines)
+    )
+    return f'<text x="{x:.1f}" y="{y}" font-size="12" text-anchor="middle">{spans}</text>'
+
+
 def _legend(parts: list[str], names: list[str], y: int) -> None:
     x = 60
     for i, name in enumerate(names):
@@ -73,39 +109,52 @@ def _legend(parts: list[str], names: list[str], y: int) -> None:
 
 def _scale(data: ChartData) -> Decimal:
     top = max((v for _, values in data.series for v in values), default=Decimal(0))
+    if data.kind == "percent":  # a share is drawn against the whole: 50% is half the height
+        return max(top, Decimal(100))
     return top if top > 0 else Decimal(1)
 
 
 def bar_chart(title: str, data: ChartData) -> str:
-    """Return a vertical bar chart (grouped bars for several series)."""
+    """Return a vertical bar chart (grouped bars for several series).
+
+    Each bar's value is written above it; when the longest value is wider than a bar's share of its slot, the
+    values stand upright (so neighbours never overlap) and the plot is lowered to make room for them.
+    """
     parts, _ = _open(_title(title, data), _describe(data))
-    left, right, top, bottom = 60, WIDTH - 20, 30, HEIGHT - 70
+    left, right, bottom = 60, WIDTH - 20, HEIGHT - 70
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#444"/>')
     peak = _scale(data)
-    groups = max(len(data.labels), 1)
+    groups, series = max(len(data.labels), 1), max(len(data.series), 1)
     slot = (right - left) / groups
-    width = max(slot * 0.8 / max(len(data.series), 1), 2)
+    width = max(slot * 0.8 / series, 2)
+    texts = [[value_text(v, data.kind) for v in values] for _, values in data.series]
+    longest = max((len(t) for row in texts for t in row), default=0) * 11 * _EM
+    upright = longest > slot / series
+    top = 12 + math.ceil(longest) if upright else 30
     for g, label in enumerate(data.labels):
         x0 = left + g * slot + slot * 0.1
         for s, (name, values) in enumerate(data.series):
-            value = values[g]
+            value, shown = values[g], texts[s][g]
             h = float(value / peak) * (bottom - top) if value > 0 else 0
-            x = x0 + s * width
-            tip = escape(f"{label} – {name}: {value_text(value, data.kind)}")
+            x, y = x0 + s * width, bottom - h
+            tip = escape(f"{label} – {name}: {shown}")
             parts.append(
-                f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{width:.1f}" height="{h:.1f}" '
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{h:.1f}" '
                 f'fill="{PALETTE[s % len(PALETTE)]}"><title>{tip}</title></rect>'
             )
-            parts.append(
-                f'<text x="{x + width / 2:.1f}" y="{bottom - h - 4:.1f}" font-size="11" text-anchor="middle">'
-                f"{escape(value_text(value, data.kind))}</text>"
-            )
-        parts.append(
-            f'<text x="{left + g * slot + slot / 2:.1f}" y="{bottom + 16}" font-size="12" text-anchor="middle">'
-            f"{escape(_short(label))}</text>"
-        )
+            centre = x + width / 2
+            if upright:
+                parts.append(
+                    f'<text x="{centre:.1f}" y="{y - 4:.1f}" font-size="11" dominant-baseline="middle" '
+                    f'transform="rotate(-90 {centre:.1f} {y - 4:.1f})">{escape(shown)}</text>'
+                )
+            else:
+                parts.append(
+                    f'<text x="{centre:.1f}" y="{y - 4:.1f}" font-size="11" text-anchor="middle">{escape(shown)}</text>'
+                )
+        parts.append(_category(left + g * slot + slot / 2, bottom + 16, label, slot))
     if len(data.series) > 1:
-        _legend(parts, [name for name, _ in data.series], HEIGHT - 30)
+        _legend(parts, [name for name, _ in data.series], HEIGHT - 22)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -117,16 +166,15 @@ def line_chart(title: str, data: ChartData) -> str:
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#444"/>')
     parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#444"/>')
     peak = _scale(data)
-    n = len(data.labels)
-    step = (right - left) / max(n - 1, 1)
+    # each point in the middle of its slot, as a bar would be: the first and last labels stay inside the chart
+    slot = (right - left) / max(len(data.labels), 1)
     for i, label in enumerate(data.labels):
-        parts.append(
-            f'<text x="{left + i * step:.1f}" y="{bottom + 16}" font-size="12" text-anchor="middle">'
-            f"{escape(_short(label))}</text>"
-        )
+        parts.append(_category(left + (i + 0.5) * slot, bottom + 16, label, slot))
     for s, (name, values) in enumerate(data.series):
         colour = PALETTE[s % len(PALETTE)]
-        points = [(left + i * step, bottom - float(max(v, 0) / peak) * (bottom - top)) for i, v in enumerate(values)]
+        points = [
+            (left + (i + 0.5) * slot, bottom - float(max(v, 0) / peak) * (bottom - top)) for i, v in enumerate(values)
+        ]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for (x, y), value, label in zip(points, values, data.labels, strict=True):
@@ -137,7 +185,7 @@ def line_chart(title: str, data: ChartData) -> str:
                 f"{escape(value_text(value, data.kind))}</text>"
             )
     if len(data.series) > 1:
-        _legend(parts, [name for name, _ in data.series], HEIGHT - 30)
+        _legend(parts, [name for name, _ in data.series], HEIGHT - 22)
     parts.append("</svg>")
     return "".join(parts)
 

@@ -49,7 +49,7 @@ class ChartData:
 
     labels: list[str]
     series: list[tuple[str, list[Decimal]]]
-    kind: str  # the kind of the values (money or number)
+    kind: str  # the kind of the values: money, number or percent (a share of 100)
     subject: str = ""  # the measure plotted, e.g. "Suma: Wartość – porównanie okresów" (named in the SVG's title)
 
 

@@ -165,6 +165,7 @@ def _inject() -> dict:
         "business_date": instance.business_date,
         "user_admin": permissions.may_manage_users(permissions.acting_user(g.ctx)),
         "hidden_text": permissions.HIDDEN_TEXT,
+        "practice_mode": practice.is_practice(instance),
     }
 
 

@@ -246,7 +246,7 @@ def report_dashboard():
     )
     completion_chart = bar_chart(
         "Realizacja zadań według osób (%)",
-        ChartData([c.label for c in by_owner], [("% zakończonych", [c.percent for c in by_owner])], "number"),
+        ChartData([c.label for c in by_owner], [("% zakończonych", [c.percent for c in by_owner])], "percent"),
     )
     return render_template(
         "crm/reports/dashboard.html",
