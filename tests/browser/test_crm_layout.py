@@ -35,3 +35,29 @@ def test_every_crm_page_fits_the_exam_frame_and_keeps_the_whole_menu_in_view(liv
             assert page.evaluate(PAGE_OVERFLOW) <= 0, f"a card from {module}: the page scrolls sideways"
     finally:
         context.close()
+
+
+COLUMN_WIDTHS = "sel => [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect().width)"
+
+
+def test_calendar_days_are_equal_columns_and_the_period_dates_are_equal_fields(live_server, browser):
+    """A day with long subjects no longer widens its column at the cost of empty ones (weekends shrank to their
+    names), and the builder's "current period to" date was squeezed into a twelfth of the row (its date cut)."""
+    context = browser.new_context(locale="pl-PL", viewport={"width": 1366, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/sim/cwiczenia/")
+        page.get_by_role("button", name="Otwórz nową instancję ćwiczeniową").click()
+        page.get_by_role("heading", name="Pulpit", level=1).wait_for()
+        home = page.url
+        for width in (1366, 880):
+            page.set_viewport_size({"width": width, "height": 800})
+            page.goto(f"{home}calendar")
+            days = page.evaluate(COLUMN_WIDTHS, "[data-testid=calendar] thead th")
+            assert len(days) == 7 and max(days) - min(days) <= 1, f"{width} px: {days}"
+            assert page.locator("[data-testid=calendar] a").count() >= 5  # the seeded activities are in it
+            page.goto(f"{home}reports/builder?source=opportunities")
+            dates = page.evaluate(COLUMN_WIDTHS, "input[type=date]")
+            assert len(dates) == 4 and max(dates) - min(dates) <= 1 and min(dates) >= 140, f"{width} px: {dates}"
+    finally:
+        context.close()
