@@ -163,6 +163,9 @@ def _opportunities(c: _Checker, seed: dict, known: dict, users: dict, stages: di
         closed_on = c.day(item, "closed_on", pointer)
         if closed_on and item.get("status", "otwarta") == "otwarta":
             c.error((*pointer, "closed_on"), "datę zamknięcia podaje się tylko dla wygranej lub przegranej szansy")
+        elif not closed_on and item.get("status", "otwarta") != "otwarta" and "closed_on" not in item:
+            # without it every seeded deal would close on the exam day: reports by closing date would be false
+            c.error((*pointer, "closed_on"), "wygrana lub przegrana szansa musi mieć datę zamknięcia (closed_on)")
         elif closed_on and closed_on > business_date:
             c.error((*pointer, "closed_on"), f"data zamknięcia jest po dacie biznesowej ({business_date})")
 

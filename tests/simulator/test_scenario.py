@@ -164,9 +164,14 @@ def test_a_seeded_closing_date_belongs_to_a_closed_opportunity_before_the_busine
        closed_on: 2026-03-17}
     - {key: k, name: Wygrana w zeszłym kwartale, account: firma, value: 100, pipeline: p, stage: a, owner: ja,
        status: wygrana, closed_on: 2025-12-18}
+    - {key: bez, name: Przegrana bez daty, account: firma, value: 100, pipeline: p, stage: a, owner: ja,
+       status: przegrana, loss_reason: cena}
 """
     )
     errors = _errors(_scenario(tmp_path, text))
+    assert any(
+        "seed/opportunities/3/closed_on: wygrana lub przegrana szansa musi mieć datę zamknięcia" in e for e in errors
+    )
     assert any("seed/opportunities/0/closed_on: datę zamknięcia podaje się tylko dla wygranej" in e for e in errors)
     assert any(
         "seed/opportunities/1/closed_on: data zamknięcia jest po dacie biznesowej (2026-03-16)" in e for e in errors

@@ -168,7 +168,8 @@ def test_parallel_exam_tasks_weigh_the_same():
 
 def test_exam_seed_has_closed_opportunities_in_both_quarters_the_comparison_reads(exam, sandbox_root):
     """Task z24 compares Q1 2026 with Q4 2025 by closing date: both quarters are over on the business date and hold
-    won opportunities of several owners, and a lost one in Q1 is what a report without the status filter would add."""
+    won opportunities of several owners, and a lost one in Q1 is what a report without the status filter would add.
+    The other closed deals closed in April and May, before the business date."""
     closed = [o for o in exam.seed["opportunities"] if o.get("closed_on")]
 
     def owners(status: str, start: str, end: str) -> set[str]:
@@ -177,7 +178,11 @@ def test_exam_seed_has_closed_opportunities_in_both_quarters_the_comparison_read
     q4, q1 = owners("wygrana", "2025-10-01", "2025-12-31"), owners("wygrana", "2026-01-01", "2026-03-31")
     assert len(q4) >= 3 and len(q1) >= 4 and q4 <= q1
     assert owners("przegrana", "2026-01-01", "2026-03-31")
-    assert max(o["closed_on"] for o in closed) < "2026-04-01" < str(exam.business_date)
+    assert str(exam.business_date) > "2026-04-01"
+    # every seeded won or lost deal has its own closing date (none closes on the exam day); the rest of them
+    # closed in the current quarter, outside both compared ones
+    assert len(closed) == sum(1 for o in exam.seed["opportunities"] if o.get("status") in ("wygrana", "przegrana"))
+    assert all("2026-04-01" <= o["closed_on"] < str(exam.business_date) for o in closed if o["closed_on"] >= "2026-04")
 
     info = api.provision(exam.id, "kandydat-kwartaly", 1, root=sandbox_root)
     seeded = [
