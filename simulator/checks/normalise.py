@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
+from simulator.crm.validators import number_text
+
 OPTIONS = ("case", "whitespace", "diacritics", "digits")
 TEXT_DEFAULT = ("case", "whitespace")
 IDENTIFIER_DEFAULT = ("digits",)
@@ -56,20 +58,15 @@ def phone_digits(value: object) -> str:
 
 
 def parse_number(raw: object) -> Decimal | None:
-    """Read a number typed the Polish way ("12 500,50 zł", "12500.5"); None when it is not a number."""
+    """Read a number typed the Polish way ("12 500,50 zł", "12.500,50", "12500.5"); None when it is not a number."""
     if raw is None or isinstance(raw, bool):
         return None
     if isinstance(raw, (int, Decimal)):
         return Decimal(raw)
     if isinstance(raw, float):
         return Decimal(str(raw))
-    text = _SPACES.sub("", str(raw)).lower()
-    for suffix in ("zł", "pln", "%"):
-        text = text.removesuffix(suffix)
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
     try:
-        value = Decimal(text)
+        value = Decimal(number_text(str(raw)))
     except InvalidOperation:
         return None
     return value if value.is_finite() else None

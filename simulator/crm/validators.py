@@ -37,6 +37,39 @@ def record_id(raw: object) -> int:
     return int(text)
 
 
+# A number as Polish users type it: spaces (also no-break ones) group thousands, a comma starts the decimals.
+_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_DOT_GROUPS = re.compile(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_TWO_WAYS = re.compile(r"-?[1-9]\d{0,2}\.\d{3}")
+AMBIGUOUS_NUMBER = (
+    "Niejednoznaczna liczba „{raw}”: kropka może tu oddzielać tysiące albo część dziesiętną. "
+    "Tysiące oddziel spacją (np. 12 500), a część dziesiętną przecinkiem (np. 12,5)."
+)
+
+
+def number_text(raw: str, suffixes: tuple[str, ...] = ("zł", "pln", "%")) -> str:
+    """Return a number typed the Polish way as text ``Decimal`` reads, for ``Decimal`` to accept or refuse.
+
+    Spaces go ("12 500"), a unit at the end goes ("48 000 zł", "50%"), a lone comma is the decimal separator
+    ("12,50"). Dots group thousands where nothing else can be meant: beside a decimal comma ("12.500,50") or
+    more than once ("1.250.000"). A single dot stays a decimal point ("12500.5"); see ``reads_two_ways``.
+    """
+    text = _NUMBER_SPACES.sub("", raw).lower()
+    for suffix in suffixes:
+        text = text.removesuffix(suffix)
+    if _DOT_GROUPS.fullmatch(text) and ("," in text or text.count(".") > 1):
+        text = text.replace(".", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    return text
+
+
+def reads_two_ways(raw: str) -> bool:
+    """Whether a typed number means two things: "12.500" is 12 500 to who groups thousands with a dot, 12,5 to who
+    writes decimals with one. A form refuses it with ``AMBIGUOUS_NUMBER`` rather than guess."""
+    return "," not in raw and bool(_TWO_WAYS.fullmatch(number_text(raw)))
+
+
 def _digits_only(raw: str, label: str, *, allowed_prefix: str = "") -> str:
     value = _SEPARATORS.sub("", raw or "").upper()
     if allowed_prefix and value.startswith(allowed_prefix):

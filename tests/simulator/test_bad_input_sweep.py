@@ -8,6 +8,7 @@ GET page with nonsense in the query string. ``StrictClient`` turns any 5xx into 
 from __future__ import annotations
 
 import pytest
+from wtforms import FieldList, FormField
 
 import simulator.crm.forms as crm_forms
 from simulator.crm.forms.fields import CrmForm
@@ -34,7 +35,23 @@ def _form_fields() -> set[str]:
     while stack:
         form = stack.pop()
         stack.extend(form.__subclasses__())
-        names |= {name for name in dir(form) if hasattr(getattr(form, name, None), "field_class")}
+        names |= _field_names(form)
+    return names
+
+
+def _field_names(form: type, prefix: str = "") -> set[str]:
+    """The names a form's fields take in a request, also those of the first entries of its lists of subforms
+    (an offer's lines: ``items-0-quantity``)."""
+    names = set()
+    for name in dir(form):
+        unbound = getattr(form, name, None)
+        if not hasattr(unbound, "field_class"):
+            continue
+        names.add(prefix + name)
+        inner = unbound.args[0] if unbound.field_class is FieldList and unbound.args else None
+        if inner is not None and inner.field_class is FormField:
+            for index in (0, 1):
+                names |= _field_names(inner.args[0], f"{prefix}{name}-{index}-")
     return names
 
 

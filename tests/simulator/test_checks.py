@@ -57,6 +57,10 @@ def test_normalisation_table(value, options, expected):
         ("48 000 zł", "48000"),
         ("50%", "50"),
         ("1,234.5", None),
+        ("12.500,50", "12500.50"),  # dots grouping thousands beside a decimal comma
+        ("1.250.000 zł", "1250000"),  # or more than once
+        ("0.500", "0.500"),
+        ("12.50.0", None),
         ("abc", None),
         ("", None),
     ],

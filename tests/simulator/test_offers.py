@@ -273,6 +273,24 @@ def test_offer_needs_items_and_a_person_of_the_same_company(crm):
     assert crm.one("SELECT count(*) FROM offer") == 1
 
 
+def test_a_quantity_is_read_the_polish_way_and_one_that_reads_two_ways_is_refused(crm):
+    """ "1.000" licences: a thousand, or one? Refused with how to write it, nothing saved; "2,5", "1 000" are read."""
+    data = {"template_id": "1", "opportunity_id": "1", "contact_id": "1", "valid_until": "2026-04-15"}
+    items = {"items-0-product_id": "2", "items-0-quantity": "1.000"}
+    response = crm.post("offers/new", {**data, **items})
+    assert response.status_code == 200 and "Niejednoznaczna liczba „1.000”" in text_of(response)
+    assert 'value="1.000"' in response.get_data(as_text=True)
+    assert crm.one("SELECT count(*) FROM offer") == 1  # the seeded one
+    refused = crm.log("validation_error")[-1]  # an error of a line (a nested form) was a server error before
+    assert "Niejednoznaczna liczba „1.000”" in refused["summary"]
+    assert refused["details"]["errors"]["items"][0]["quantity"][0].startswith("Niejednoznaczna")
+    offer = make_offer(
+        crm, items={**items, "items-0-quantity": "1 000", "items-1-product_id": "7", "items-1-quantity": "2,5"}
+    )
+    quantities = crm.sql("SELECT quantity FROM offer_item WHERE offer_id = :o ORDER BY id", {"o": offer})
+    assert quantities == [(100000,), (250,)]  # in hundredths, as every quantity is stored
+
+
 @pytest.fixture
 def viewer(crm) -> Crm:
     return Crm(crm.client, crm.info, crm.root, viewer=True)

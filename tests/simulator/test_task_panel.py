@@ -71,6 +71,19 @@ def test_invalid_answer_is_refused_in_polish_and_nothing_typed_is_lost(crm):
     assert refused["details"]["task"] == TASK and set(refused["details"]["errors"]) == {"negocjacje", "stopien"}
 
 
+def test_a_read_value_that_reads_two_ways_is_refused_and_a_dot_grouped_one_is_read(crm):
+    """A candidate who groups thousands with a dot ("126.000") would otherwise have 126 read: refused with the
+    way to write it; "126.000,00" can only mean one thing and is saved as typed."""
+    response = crm.post("zadania", {"task": TASK, "negocjacje": "126.000", "stopien": "50"})
+    assert response.status_code == 400
+    assert "Niejednoznaczna liczba „126.000”" in text_of(response) and 'value="126.000"' in response.get_data(
+        as_text=True
+    )
+    assert _answers(crm) == {}
+    assert crm.post("zadania", {"task": TASK, "negocjacje": "126.000,00", "stopien": "50"}).status_code == 302
+    assert _answers(crm) == {"negocjacje": "126.000,00", "stopien": "50"}
+
+
 def test_unknown_task_or_task_without_answers_is_404(crm):
     assert crm.post("zadania", {"task": "nie-ma", "x": "1"}).status_code == 404
     assert crm.post("zadania", {"task": "oferta", "x": "1"}).status_code == 404

@@ -250,6 +250,25 @@ def test_product_price_must_be_a_proper_amount(crm, amount):
     assert crm.one("SELECT count(*) FROM product WHERE name = 'X'") == 0
 
 
+@pytest.mark.parametrize(
+    ("typed", "grosze"), [("12.500,50", 1250050), ("1.250.000", 125000000), ("12 500 zł", 1250000)]
+)
+def test_product_price_reads_dots_grouping_thousands_where_nothing_else_is_meant(crm, typed, grosze):
+    response = crm.post("products/new", {"name": "X", "unit": "szt.", "net_price": typed, "vat_rate": "23"})
+    assert response.status_code == 302
+    assert crm.one("SELECT net_price FROM product WHERE name = 'X'") == grosze
+
+
+@pytest.mark.parametrize("typed", ["12.500", "1.500"])
+def test_a_price_that_reads_two_ways_is_refused_not_guessed(crm, typed):
+    """ "12.500" is 12 500 zł to who groups thousands with a dot and 12,50 zł to who writes decimals with one."""
+    response = crm.post("products/new", {"name": "X", "unit": "szt.", "net_price": typed, "vat_rate": "23"})
+    page = text_of(response)
+    assert response.status_code == 200 and f"Niejednoznaczna liczba „{typed}”" in page and "np. 12 500" in page
+    assert f'value="{typed}"' in response.get_data(as_text=True)  # what was typed is kept for correcting
+    assert crm.one("SELECT count(*) FROM product WHERE name = 'X'") == 0
+
+
 def test_product_price_accepts_the_polish_notation(crm):
     response = crm.post("products/new", {"name": "X", "unit": "szt.", "net_price": "12 500,50", "vat_rate": "zw"})
     assert response.status_code == 302

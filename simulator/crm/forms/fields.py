@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
@@ -35,16 +34,18 @@ class CrmForm(FlaskForm):
 
 
 class AmountField(StringField):
-    """A PLN amount typed the Polish way ("12 500,50") or with a dot; ``data`` is a Decimal or None."""
+    """A PLN amount typed the Polish way ("12 500,50", "12.500,50") or with a decimal dot; ``data`` is a Decimal or
+    None. "12.500" (thousands or a decimal point?) is refused with a message rather than guessed."""
 
     def process_formdata(self, valuelist):
         self.data = None
         raw = (valuelist[0] if valuelist else "").strip()
         if not raw:
             return
-        text = re.sub(r"[\s\u00a0]", "", raw).removesuffix("zł").removesuffix("PLN").replace(",", ".")
+        if v.reads_two_ways(raw):
+            raise ValueError(v.AMBIGUOUS_NUMBER.format(raw=raw))
         try:
-            value = Decimal(text)
+            value = Decimal(v.number_text(raw, ("zł", "pln")))
         except InvalidOperation as exc:
             raise ValueError("Kwota musi być liczbą, np. 12 500,00.") from exc
         if not value.is_finite() or value.as_tuple().exponent < -2:

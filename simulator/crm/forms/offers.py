@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from wtforms import DateField, FieldList, Form, FormField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from simulator.crm import validators as v
 from simulator.crm.forms.fields import REQUIRED, AmountField, CrmForm, IdSelect, clean
 from simulator.crm.services.offers import ItemInput
 
@@ -35,11 +36,13 @@ class QuantityField(StringField):
 
     def process_formdata(self, valuelist):
         self.data = None
-        raw = (valuelist[0] if valuelist else "").strip().replace(" ", "").replace(",", ".")
+        raw = (valuelist[0] if valuelist else "").strip()
         if not raw:
             return
+        if v.reads_two_ways(raw):
+            raise ValueError(v.AMBIGUOUS_NUMBER.format(raw=raw))
         try:
-            value = Decimal(raw)
+            value = Decimal(v.number_text(raw, ()))
         except InvalidOperation as exc:
             raise ValueError("Ilość musi być liczbą, np. 2 albo 2,5.") from exc
         if not value.is_finite() or value <= 0 or value.as_tuple().exponent < -2 or value >= 1_000_000:

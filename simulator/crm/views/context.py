@@ -11,6 +11,7 @@ an action or a view the acting CRM user's role does not allow (``AccessDenied`` 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, g, request
@@ -169,6 +170,18 @@ def _inject() -> dict:
     }
 
 
+def _messages(errors: object) -> Iterator[str]:
+    """Yield every message of a form's errors, also those of nested forms (a list of lines: a dict per line)."""
+    if isinstance(errors, dict):
+        for nested in errors.values():
+            yield from _messages(nested)
+    elif isinstance(errors, list | tuple):
+        for nested in errors:
+            yield from _messages(nested)
+    elif errors:
+        yield str(errors)
+
+
 def read_only() -> bool:
     """Return whether this request can only read (the commission's view, or a frozen instance)."""
     return g.role != "candidate" or g.instance.frozen
@@ -223,7 +236,7 @@ def refuse(
         entity_type=entity_type,
         entity_id=entity_id,
         account_id=account_id,
-        summary=f"Błąd walidacji ({form_name}): " + "; ".join(m for ms in errors.values() for m in ms),
+        summary=f"Błąd walidacji ({form_name}): " + "; ".join(_messages(errors)),
         details={"form": form_name, "errors": errors, "submitted": form.submitted(), **where()},
     )
     g.db.commit()

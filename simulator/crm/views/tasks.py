@@ -15,6 +15,7 @@ from simulator import evaluation, practice, tasks
 from simulator.checks.normalise import parse_number
 from simulator.crm.models import TaskAnswer
 from simulator.crm.services.common import record
+from simulator.crm.validators import AMBIGUOUS_NUMBER, reads_two_ways
 from simulator.crm.views.context import bp, ctx, where
 from simulator.scenario import Scenario
 
@@ -83,6 +84,8 @@ def _validate(task: dict, form) -> tuple[dict[str, str], dict[str, str]]:
         raw = (form.get(answer["key"]) or "").strip()
         if len(raw) > MAX_TEXT:
             errors[answer["key"]] = f"Najwyżej {MAX_TEXT} znaków."
+        elif raw and answer["kind"] == "number" and reads_two_ways(raw):
+            errors[answer["key"]] = AMBIGUOUS_NUMBER.format(raw=raw)
         elif raw and answer["kind"] == "number" and parse_number(raw) is None:
             errors[answer["key"]] = "Podaj liczbę, np. 12 500,50."
         values[answer["key"]] = raw
