@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from examplatform.demo import DEMO_PASSWORD
 from tests.conftest import PROJECT_ROOT, _flag
 
 CHROMIUM_FLAGS = [
@@ -22,6 +23,15 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+def log_in(page, base: str, email: str) -> None:
+    """Log a demo account in through the login form (demo password) and wait for its dashboard."""
+    page.goto(f"{base}/auth/login")
+    page.get_by_label("Adres e-mail").fill(email)
+    page.get_by_label("Hasło").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Zaloguj się", exact=True).click()
+    page.wait_for_url(f"{base}/")
 
 
 def chromium_path() -> str | None:

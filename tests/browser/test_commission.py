@@ -9,20 +9,12 @@ from sqlalchemy import select
 
 from examplatform.auth.models import User
 from examplatform.commission import composition as C
-from examplatform.demo import DEMO_PASSWORD
 from examplatform.extensions import db
 from examplatform.qualification.services import current_qualification
 from examplatform.sessions.models import ValidationSession
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, base, email):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Adres e-mail").fill(email)
-    page.get_by_label("Hasło").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Zaloguj się", exact=True).click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_two_members_score_disagree_agree_and_confirm(live_server, browser, artifacts):
@@ -48,8 +40,8 @@ def test_two_members_score_disagree_agree_and_confirm(live_server, browser, arti
     contexts = [browser.new_context(locale="pl-PL", viewport={"width": 1400, "height": 1000}) for _ in range(2)]
     first, second = (ctx.new_page() for ctx in contexts)
     try:
-        _login(first, base, "komisja1@demo.example")
-        _login(second, base, "komisja2@demo.example")
+        log_in(first, base, "komisja1@demo.example")
+        log_in(second, base, "komisja2@demo.example")
         for page, unmet in ((first, "2.5.5"), (second, None)):
             page.goto(sheet_url)
             for radio in page.locator('input[type="radio"][value="1"]').all():

@@ -8,7 +8,7 @@ from examplatform.commission import composition as C
 from examplatform.commission.models import CriterionScore, InterviewNote
 from examplatform.extensions import db
 from examplatform.sessions.models import ValidationSession
-from tests.browser.test_commission import _login
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def test_member_starts_interview_writes_a_note_and_scores_a_criterion(live_serve
         db.session.commit()
         db.session.remove()
 
-    _login(page, base, "komisja1@demo.example")
+    log_in(page, base, "komisja1@demo.example")
     page.goto(url)
     page.get_by_role("button", name="Rozpocznij rozmowę").click()
     page.wait_for_load_state()

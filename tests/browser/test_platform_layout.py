@@ -5,7 +5,7 @@ languages, from the narrowest expanded menu (1200 px) up, and with the menu coll
 
 import pytest
 
-from examplatform.demo import DEMO_PASSWORD
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +21,7 @@ def test_the_header_never_runs_past_the_screen_in_either_language(live_server, b
     context = browser.new_context(locale="pl-PL", viewport={"width": 1366, "height": 800})
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/auth/login")
-        page.get_by_label("Adres e-mail").fill(email)
-        page.get_by_label("Hasło").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Zaloguj się", exact=True).click()
-        page.wait_for_url(f"{live_server.url}/")
+        log_in(page, live_server.url, email)
         for language in ("EN", "PL"):
             page.get_by_role("button", name=language, exact=True).click()
             page.wait_for_load_state()

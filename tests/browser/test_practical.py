@@ -7,19 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from examplatform.demo import DEMO_PASSWORD
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
 COMPANY = "Przeglądarka Testowa sp. z o.o."
-
-
-def _login(page, base, email):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Adres e-mail").fill(email)
-    page.get_by_label("Hasło").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Zaloguj się", exact=True).click()
-    page.wait_for_url(f"{base}/")
 
 
 def _select_containing(select, text: str) -> None:
@@ -33,7 +25,7 @@ def test_candidate_works_in_the_crm_and_the_commission_sees_it_live(live_server,
     contexts = [browser.new_context(locale="pl-PL", viewport={"width": 1366, "height": 900}) for _ in range(3)]
     operator, member, candidate = (c.new_page() for c in contexts)
     try:
-        _login(operator, base, "operator@demo.example")
+        log_in(operator, base, "operator@demo.example")
         operator.goto(f"{base}/sessions/")
         operator.get_by_role("link", name="część praktyczna").click()
         operator.get_by_role("button", name="Przygotuj instancje CRM dla wszystkich kandydatów").click()
@@ -41,13 +33,13 @@ def test_candidate_works_in_the_crm_and_the_commission_sees_it_live(live_server,
         operator.get_by_role("button", name="Rozpocznij część praktyczną (przygotowani kandydaci)").click()
         expect(operator.get_by_role("alert").first).to_contain_text("Rozpoczęto część praktyczną: 3 kandydatów.")
 
-        _login(member, base, "komisja2@demo.example")  # a commission member only
+        log_in(member, base, "komisja2@demo.example")  # a commission member only
         member.goto(f"{base}/sessions/")
         member.get_by_role("link", name="obserwacja").click()
         member.get_by_role("link", name="Katarzyna Lewandowska").click()
         expect(member.get_by_role("heading", level=1)).to_contain_text("Katarzyna Lewandowska")
 
-        _login(candidate, base, "kandydat1@demo.example")
+        log_in(candidate, base, "kandydat1@demo.example")
         candidate.get_by_role("link", name="Część praktyczna").click()
         candidate.get_by_role("link", name="Otwórz").click()
         expect(candidate.get_by_test_id("clock")).to_have_text(re.compile(r"^2:[0-5]\d:\d\d$"))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from examplatform.demo import DEMO_PASSWORD
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,18 +18,10 @@ JOURNEYS = {
 }
 
 
-def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Adres e-mail").fill(email)
-    page.get_by_label("Hasło").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Zaloguj się", exact=True).click()
-    page.wait_for_url(f"{base}/")
-
-
 def test_every_demo_role_logs_in_and_lands_on_its_dashboard(live_server, page, artifacts):
     base = live_server.url
     for email, marks in JOURNEYS.items():
-        _login(page, base, email)
+        log_in(page, base, email)
         assert page.get_by_test_id("current-user").is_visible()
         for mark in marks:
             assert page.get_by_test_id(mark).count() == 1, f"{email}: {mark}"

@@ -6,18 +6,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from examplatform.demo import DEMO_PASSWORD
 from examplatform.extensions import db
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, base, email):
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Adres e-mail").fill(email)
-    page.get_by_label("Hasło").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Zaloguj się", exact=True).click()
-    page.wait_for_url(f"{base}/")
 
 
 def _console_action(page, candidate_name, action_label, **fields):
@@ -62,7 +54,7 @@ def test_whole_test_survives_a_network_drop_and_follows_the_operator(live_server
     candidate_ctx = browser.new_context(locale="pl-PL", viewport={"width": 1280, "height": 900})
     operator, candidate = operator_ctx.new_page(), candidate_ctx.new_page()
     try:
-        _login(operator, base, "operator@demo.example")
+        log_in(operator, base, "operator@demo.example")
         operator.goto(f"{base}/sessions/")
         operator.get_by_role("link", name="DEMO-KRK-01").click()
         operator.get_by_role("button", name="Ustaw PIN sesji").click()
@@ -75,7 +67,7 @@ def test_whole_test_survives_a_network_drop_and_follows_the_operator(live_server
         )
         _console_action(operator, "Katarzyna Lewandowska", "Zezwól na start")
 
-        _login(candidate, base, "kandydat1@demo.example")
+        log_in(candidate, base, "kandydat1@demo.example")
         candidate.get_by_role("link", name="Test teoretyczny").click()
         candidate.get_by_role("link", name="Przejdź do rozpoczęcia").click()
         candidate.get_by_label("PIN sesji (od operatora)").fill(pin)
