@@ -159,6 +159,8 @@ def test_dashboard_shows_pipeline_per_stage_and_task_completion(crm):
     money = lambda d: f"{d:,.2f} zł".replace(",", " ").replace(".", ",")  # noqa: E731
     assert re.search(r'data-testid="pipeline-count">4<', html)
     assert money(total) in text and money(weighted) in text
+    # the stage's probability is its default; the weighted value uses each deal's own, a manual one included
+    assert "Prawd. etapu" in text and "prawdopodobieństwo każdej szansy (także zmienione ręcznie" in text
     owners = re.search(r'data-testid="completion-by-owner">(.*?)</table>', html, re.S).group(1)
     assert text_of_fragment(owners).endswith(f"{ME} 6 2 33,3% {MARTA} 2 1 50,0% {PIOTR} 1 0 0,0%")
     priorities = text_of_fragment(re.search(r'data-testid="completion-by-priority">(.*?)</table>', html, re.S).group(1))
