@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from stdnum import exceptions as stdnum_errors
 from stdnum.pl import nip as stdnum_nip
@@ -68,6 +69,17 @@ def reads_two_ways(raw: str) -> bool:
     """Whether a typed number means two things: "12.500" is 12 500 to who groups thousands with a dot, 12,5 to who
     writes decimals with one. A form refuses it with ``AMBIGUOUS_NUMBER`` rather than guess."""
     return "," not in raw and bool(_TWO_WAYS.fullmatch(number_text(raw)))
+
+
+def typed_decimal(raw: str, suffixes: tuple[str, ...], not_a_number: str) -> Decimal:
+    """Read a number a form field received (``number_text``); ``ValueError`` with a Polish message when it reads
+    two ways or is no number (``not_a_number``). The field checks its own range and decimals."""
+    if reads_two_ways(raw):
+        raise ValueError(AMBIGUOUS_NUMBER.format(raw=raw))
+    try:
+        return Decimal(number_text(raw, suffixes))
+    except InvalidOperation as exc:
+        raise ValueError(not_a_number) from exc
 
 
 def _digits_only(raw: str, label: str, *, allowed_prefix: str = "") -> str:

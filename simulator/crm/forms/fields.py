@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -42,12 +42,7 @@ class AmountField(StringField):
         raw = (valuelist[0] if valuelist else "").strip()
         if not raw:
             return
-        if v.reads_two_ways(raw):
-            raise ValueError(v.AMBIGUOUS_NUMBER.format(raw=raw))
-        try:
-            value = Decimal(v.number_text(raw, ("zł", "pln")))
-        except InvalidOperation as exc:
-            raise ValueError("Kwota musi być liczbą, np. 12 500,00.") from exc
+        value = v.typed_decimal(raw, ("zł", "pln"), "Kwota musi być liczbą, np. 12 500,00.")
         if not value.is_finite() or value.as_tuple().exponent < -2:
             raise ValueError("Kwota może mieć najwyżej dwa miejsca po przecinku.")
         if value < 0:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from wtforms import DateField, FieldList, Form, FormField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -39,12 +39,7 @@ class QuantityField(StringField):
         raw = (valuelist[0] if valuelist else "").strip()
         if not raw:
             return
-        if v.reads_two_ways(raw):
-            raise ValueError(v.AMBIGUOUS_NUMBER.format(raw=raw))
-        try:
-            value = Decimal(v.number_text(raw, ()))
-        except InvalidOperation as exc:
-            raise ValueError("Ilość musi być liczbą, np. 2 albo 2,5.") from exc
+        value = v.typed_decimal(raw, (), "Ilość musi być liczbą, np. 2 albo 2,5.")
         if not value.is_finite() or value <= 0 or value.as_tuple().exponent < -2 or value >= 1_000_000:
             raise ValueError("Podaj ilość większą od zera, z najwyżej dwoma miejscami po przecinku.")
         self.data = value.quantize(Decimal("0.01"))

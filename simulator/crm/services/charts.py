@@ -67,6 +67,7 @@ def _short(text: str, limit: int = 18) -> str:
 
 # An average glyph's width in ems of the browser's sans-serif: text is fitted to its room without measuring it.
 _EM = 0.6
+_CENTRED = 'text-anchor="middle"'
 
 
 def _chars(room: float, size: int) -> int:
@@ -142,16 +143,9 @@ def bar_chart(title: str, data: ChartData) -> str:
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{h:.1f}" '
                 f'fill="{PALETTE[s % len(PALETTE)]}"><title>{tip}</title></rect>'
             )
-            centre = x + width / 2
-            if upright:
-                parts.append(
-                    f'<text x="{centre:.1f}" y="{y - 4:.1f}" font-size="11" dominant-baseline="middle" '
-                    f'transform="rotate(-90 {centre:.1f} {y - 4:.1f})">{escape(shown)}</text>'
-                )
-            else:
-                parts.append(
-                    f'<text x="{centre:.1f}" y="{y - 4:.1f}" font-size="11" text-anchor="middle">{escape(shown)}</text>'
-                )
+            cx, cy = f"{x + width / 2:.1f}", f"{y - 4:.1f}"
+            placed = f'dominant-baseline="middle" transform="rotate(-90 {cx} {cy})"' if upright else _CENTRED
+            parts.append(f'<text x="{cx}" y="{cy}" font-size="11" {placed}>{escape(shown)}</text>')
         parts.append(_category(left + g * slot + slot / 2, bottom + 16, label, slot))
     if len(data.series) > 1:
         _legend(parts, [name for name, _ in data.series], HEIGHT - 22)
